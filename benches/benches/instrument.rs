@@ -1,0 +1,2 @@
+//! Instrumentation throughput; filled below.
+fn main() {}

@@ -1,0 +1,762 @@
+//! The cost table: the price of every operator, in one place.
+//!
+//! Every operator wasmparser can decode gets a [`Verdict`] here: accepted
+//! with a [`Price`], or rejected as floating point or as part of a proposal
+//! outside the accepted profile. The table is generated from wasmparser's own
+//! operator list (`for_each_operator!`), so a new operator in wasmparser, or
+//! an accepted operator without a price, is a compile error, not a silent
+//! default:
+//!
+//! - every operator of the accepted proposals (`mvp`, `sign_extension`,
+//!   `bulk_memory`, `reference_types`) that is not floating point must have
+//!   an arm in `price!`; a missing one fails a `const` assertion;
+//! - every other proposal is rejected as a whole by one arm per proposal, and
+//!   a proposal wasmparser adds later has no arm at all.
+//!
+//! Prices are in gas. The cheapest real operation (a constant, a local
+//! access, an add) costs 1; structural operators that compile to nothing
+//! (`block`, `loop`, `else`, `end`, `nop`) cost 0. Dynamic costs are
+//! `base + per_unit * n`, where `n` is the operation's count operand (pages
+//! for `memory.grow`, bytes for the memory bulk operations, elements for the
+//! table bulk operations); the instrumenter charges `per_unit * n` in injected
+//! code right before the operation runs. These first prices are set by
+//! reasoning about the work each operation does; calibrating them against
+//! measured cost is the gas-audit tool's job.
+//!
+//! The table has an identity: [`cost_table_hash`], a SHA-256 over a canonical
+//! text rendering of every accepted price and every other constant that
+//! decides gas. It is recorded wherever gas matters (cache keys, receipts).
+
+use sha2::{Digest, Sha256};
+
+use super::error::Proposal;
+
+/// What the cost table says about one operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted, at this price.
+    Accept(Price),
+    /// Rejected: uses floating point.
+    Float,
+    /// Rejected: belongs to a proposal outside the accepted profile.
+    Proposal(Proposal),
+}
+
+/// The price of an accepted operator: `base + per_unit * n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Price {
+    /// Charged with the operator's metered block.
+    pub base: u64,
+    /// Charged per unit of the count operand, right before the operator runs.
+    /// Zero for operators without a dynamic part.
+    pub per_unit: u64,
+    /// What the count operand counts.
+    pub unit: Unit,
+}
+
+/// What the count operand of an operator with a dynamic cost counts.
+///
+/// In every case the count is the `i32` on top of the operand stack when the
+/// operator runs (`memory.grow`, `memory.copy/fill/init`, `table.grow`,
+/// `table.copy/fill/init` all take it last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// No dynamic part.
+    None,
+    /// 64 KiB memory pages.
+    Pages,
+    /// Bytes of linear memory.
+    Bytes,
+    /// Table elements.
+    Elements,
+}
+
+impl Price {
+    const fn fixed(base: u64) -> Verdict {
+        Verdict::Accept(Price {
+            base,
+            per_unit: 0,
+            unit: Unit::None,
+        })
+    }
+
+    const fn dynamic(base: u64, per_unit: u64, unit: Unit) -> Verdict {
+        Verdict::Accept(Price {
+            base,
+            per_unit,
+            unit,
+        })
+    }
+
+    /// Whether the operator has a dynamic part charged in injected code.
+    pub fn is_dynamic(&self) -> bool {
+        self.unit != Unit::None
+    }
+}
+
+/// Gas charged per declared local at function entry (locals are
+/// zero-initialised on every call).
+pub const LOCAL_COST: u64 = 1;
+
+// Price classes, so that the table below reads as a table.
+/// Structural operators that compile to nothing.
+const FREE: u64 = 0;
+/// Constants, locals, simple ALU operations, comparisons.
+const SIMPLE: u64 = 1;
+/// Globals, multiplication, `select`, table size, references.
+const MEDIUM: u64 = 2;
+/// Loads and stores: a bounds check plus the access.
+const MEMORY: u64 = 2;
+/// Division and remainder: slow in hardware, and a trap check.
+const DIVISION: u64 = 4;
+/// Direct call: a frame push and pop.
+const CALL: u64 = 5;
+/// Indirect call: a call plus a table lookup and a signature check.
+const CALL_INDIRECT: u64 = 8;
+/// Base of every bulk memory or table operation.
+const BULK_BASE: u64 = 5;
+/// Base of `memory.grow`.
+const GROW_BASE: u64 = 50;
+/// Per page grown: zeroing 64 KiB.
+const PER_PAGE: u64 = 4096;
+/// Per byte copied, filled or initialised.
+const PER_BYTE: u64 = 1;
+/// Per table element copied, filled, initialised or grown.
+const PER_ELEMENT: u64 = 1;
+
+/// True for operator names (`visit_f32_add`) that involve a float type.
+const fn is_float_operator(visit_name: &str) -> bool {
+    let b = visit_name.as_bytes();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        if b[i] == b'f' && b[i + 1] == b'3' && b[i + 2] == b'2' {
+            return true;
+        }
+        if b[i] == b'f' && b[i + 1] == b'6' && b[i + 2] == b'4' {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The price of every operator of the accepted proposals. Floating-point
+/// operators fall through to the last arms, which check at compile time that
+/// the operator really is floating point: an integer operator without an arm
+/// here does not compile.
+macro_rules! price {
+    // Control. Block boundaries and the charges themselves are the
+    // instrumenter's business; these are the prices of the operators.
+    (mvp Unreachable $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp Nop $v:ident) => {
+        Price::fixed(FREE)
+    };
+    (mvp Block $v:ident) => {
+        Price::fixed(FREE)
+    };
+    (mvp Loop $v:ident) => {
+        Price::fixed(FREE)
+    };
+    (mvp If $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp Else $v:ident) => {
+        Price::fixed(FREE)
+    };
+    (mvp End $v:ident) => {
+        Price::fixed(FREE)
+    };
+    (mvp Br $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp BrIf $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp BrTable $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (mvp Return $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp Call $v:ident) => {
+        Price::fixed(CALL)
+    };
+    (mvp CallIndirect $v:ident) => {
+        Price::fixed(CALL_INDIRECT)
+    };
+    (mvp Drop $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp Select $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (reference_types TypedSelect $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    // Multi-result `select` is not part of WebAssembly 2.0.
+    (reference_types TypedSelectMulti $v:ident) => {
+        Verdict::Proposal(Proposal::Other)
+    };
+
+    // Variables.
+    (mvp LocalGet $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp LocalSet $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp LocalTee $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp GlobalGet $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (mvp GlobalSet $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+
+    // Memory.
+    (mvp I32Load $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Load8S $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Load8U $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Load16S $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Load16U $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load8S $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load8U $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load16S $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load16U $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load32S $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Load32U $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Store $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Store $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Store8 $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I32Store16 $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Store8 $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Store16 $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp I64Store32 $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (mvp MemorySize $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp MemoryGrow $v:ident) => {
+        Price::dynamic(GROW_BASE, PER_PAGE, Unit::Pages)
+    };
+    (bulk_memory MemoryInit $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
+    };
+    (bulk_memory MemoryCopy $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
+    };
+    (bulk_memory MemoryFill $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
+    };
+    (bulk_memory DataDrop $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+
+    // Tables and references.
+    (bulk_memory TableInit $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
+    };
+    (bulk_memory TableCopy $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
+    };
+    (bulk_memory ElemDrop $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (reference_types TableFill $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
+    };
+    (reference_types TableGrow $v:ident) => {
+        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
+    };
+    (reference_types TableGet $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (reference_types TableSet $v:ident) => {
+        Price::fixed(MEMORY)
+    };
+    (reference_types TableSize $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (reference_types RefNull $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (reference_types RefIsNull $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (reference_types RefFunc $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+
+    // Constants.
+    (mvp I32Const $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Const $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+
+    // Integer comparisons.
+    (mvp I32Eqz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Eq $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Ne $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32LtS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32LtU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32GtS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32GtU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32LeS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32LeU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32GeS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32GeU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Eqz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Eq $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Ne $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64LtS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64LtU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64GtS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64GtU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64LeS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64LeU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64GeS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64GeU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+
+    // Integer arithmetic.
+    (mvp I32Clz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Ctz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Popcnt $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Add $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Sub $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Mul $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (mvp I32DivS $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I32DivU $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I32RemS $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I32RemU $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I32And $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Or $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Xor $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Shl $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32ShrS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32ShrU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Rotl $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I32Rotr $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Clz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Ctz $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Popcnt $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Add $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Sub $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Mul $v:ident) => {
+        Price::fixed(MEDIUM)
+    };
+    (mvp I64DivS $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I64DivU $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I64RemS $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I64RemU $v:ident) => {
+        Price::fixed(DIVISION)
+    };
+    (mvp I64And $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Or $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Xor $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Shl $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64ShrS $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64ShrU $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Rotl $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64Rotr $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+
+    // Integer conversions.
+    (mvp I32WrapI64 $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64ExtendI32S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (mvp I64ExtendI32U $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (sign_extension I32Extend8S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (sign_extension I32Extend16S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (sign_extension I64Extend8S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (sign_extension I64Extend16S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+    (sign_extension I64Extend32S $v:ident) => {
+        Price::fixed(SIMPLE)
+    };
+
+    // Everything else in the accepted proposals must be floating point.
+    (mvp $op:ident $visit:ident) => {
+        float_only!($visit)
+    };
+    (saturating_float_to_int $op:ident $visit:ident) => {
+        float_only!($visit)
+    };
+
+    // Whole proposals outside the profile. A proposal wasmparser adds later
+    // has no arm here and does not compile until it is classified.
+    (simd $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Simd)
+    };
+    (relaxed_simd $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Simd)
+    };
+    (threads $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Threads)
+    };
+    (shared_everything_threads $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Threads)
+    };
+    (acquire_release_atomics $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Threads)
+    };
+    (exceptions $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Exceptions)
+    };
+    (legacy_exceptions $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Exceptions)
+    };
+    (tail_call $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::TailCalls)
+    };
+    (gc $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Gc)
+    };
+    (custom_descriptors $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Gc)
+    };
+    (function_references $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::FunctionReferences)
+    };
+    (wide_arithmetic $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::WideArithmetic)
+    };
+    (memory_control $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Other)
+    };
+    (stack_switching $op:ident $visit:ident) => {
+        Verdict::Proposal(Proposal::Other)
+    };
+}
+
+/// Rejects an operator as floating point, and fails to compile if it is not.
+macro_rules! float_only {
+    ($visit:ident) => {
+        const {
+            assert!(
+                is_float_operator(stringify!($visit)),
+                concat!("no price for integer operator ", stringify!($visit))
+            );
+            Verdict::Float
+        }
+    };
+}
+
+macro_rules! define_operator_table {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        /// Every operator wasmparser decodes, in its order, with its verdict.
+        /// The names are wasmparser's visitor names (`visit_i32_add`); see
+        /// [`operator_name`] for the text-format name.
+        pub static OPERATORS: &[(&str, Verdict)] = &[
+            $( (stringify!($visit), price!($proposal $op $visit)), )*
+        ];
+    };
+}
+wasmparser::for_each_operator!(define_operator_table);
+
+/// A visitor that looks each operator up in the cost table.
+pub(crate) struct Classifier;
+
+macro_rules! define_classifier {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                $($(let _ = $arg;)*)?
+                (stringify!($visit), price!($proposal $op $visit))
+            }
+        )*
+    };
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for Classifier {
+    type Output = (&'static str, Verdict);
+    wasmparser::for_each_visit_operator!(define_classifier);
+
+    fn simd_visitor(
+        &mut self,
+    ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+}
+
+impl<'a> wasmparser::VisitSimdOperator<'a> for Classifier {
+    wasmparser::for_each_visit_simd_operator!(define_classifier);
+}
+
+/// The text-format name of an operator (`i32.add`) from its wasmparser
+/// visitor name (`visit_i32_add`).
+pub fn operator_name(visit_name: &str) -> String {
+    let name = visit_name.strip_prefix("visit_").unwrap_or(visit_name);
+    // Names whose first underscore is not the dot of the text format.
+    const SPECIAL: &[(&str, &str)] = &[
+        ("br_if", "br_if"),
+        ("br_table", "br_table"),
+        ("call_indirect", "call_indirect"),
+        ("return_call", "return_call"),
+        ("return_call_indirect", "return_call_indirect"),
+        ("return_call_ref", "return_call_ref"),
+        ("call_ref", "call_ref"),
+        ("typed_select", "select"),
+        ("typed_select_multi", "select"),
+        ("try_table", "try_table"),
+        ("throw_ref", "throw_ref"),
+        ("br_on_null", "br_on_null"),
+        ("br_on_non_null", "br_on_non_null"),
+        ("br_on_cast", "br_on_cast"),
+        ("br_on_cast_fail", "br_on_cast_fail"),
+        ("atomic_fence", "atomic.fence"),
+    ];
+    if let Some((_, text)) = SPECIAL.iter().find(|(visit, _)| *visit == name) {
+        return (*text).to_string();
+    }
+    match name.split_once('_') {
+        Some((family, rest)) => format!("{family}.{rest}"),
+        None => name.to_string(),
+    }
+}
+
+/// The stable identity of the gas schedule: SHA-256 over a canonical text
+/// rendering of every accepted operator's price, the per-local cost and the
+/// stack-metering constants, as lowercase hex.
+pub fn cost_table_hash() -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(canonical_schedule().as_bytes());
+    let digest = hasher.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The canonical text the cost-table hash is computed over: one line per
+/// accepted operator (`i32.add base=1`), then the other gas constants.
+pub fn canonical_schedule() -> String {
+    let mut text = String::from("gasworks cost table v1\n");
+    for (visit, verdict) in OPERATORS {
+        if let Verdict::Accept(price) = verdict {
+            text.push_str(&format!(
+                "{} base={} per_unit={} unit={:?}\n",
+                operator_name(visit),
+                price.base,
+                price.per_unit,
+                price.unit
+            ));
+        }
+    }
+    text.push_str(&format!("local base={LOCAL_COST}\n"));
+    text.push_str(&format!(
+        "stack limit={} frame_overhead={}\n",
+        super::STACK_LIMIT,
+        super::FRAME_OVERHEAD
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_float_operator_is_rejected_and_no_integer_operator_is() {
+        for (visit, verdict) in OPERATORS {
+            if *verdict == Verdict::Float {
+                assert!(is_float_operator(visit), "{visit}");
+            }
+            if let Verdict::Accept(_) = verdict {
+                assert!(!is_float_operator(visit), "{visit} accepted");
+            }
+        }
+        let accepted = OPERATORS
+            .iter()
+            .filter(|(_, v)| matches!(v, Verdict::Accept(_)))
+            .count();
+        // The integer MVP operators (control, variables, memory, integer
+        // arithmetic), sign extension, bulk memory and reference types. A
+        // change here is a change of the accepted profile: update on purpose.
+        assert_eq!(accepted, 125);
+    }
+
+    #[test]
+    fn operator_names_follow_the_text_format() {
+        assert_eq!(operator_name("visit_f64_add"), "f64.add");
+        assert_eq!(operator_name("visit_i32_load8_s"), "i32.load8_s");
+        assert_eq!(operator_name("visit_memory_grow"), "memory.grow");
+        assert_eq!(operator_name("visit_br_table"), "br_table");
+        assert_eq!(
+            operator_name("visit_i32_trunc_sat_f32_s"),
+            "i32.trunc_sat_f32_s"
+        );
+        assert_eq!(operator_name("visit_unreachable"), "unreachable");
+    }
+
+    #[test]
+    fn hash_is_stable_within_a_build_and_covers_prices() {
+        assert_eq!(cost_table_hash(), cost_table_hash());
+        assert_eq!(cost_table_hash().len(), 64);
+        assert!(canonical_schedule().contains("i32.div_s base=4"));
+        assert!(canonical_schedule().contains("memory.grow base=50 per_unit=4096 unit=Pages"));
+    }
+}

@@ -1,0 +1,355 @@
+//! Instrumenting one function body.
+//!
+//! One linear pass over the operators. Each operator is decoded once, looked
+//! up in the cost table (rejecting floats and other proposals), checked
+//! against the limits that apply to single operators, validated, and copied to
+//! the output. Operators whose bytes mention a function index (`call`,
+//! `ref.func`) are re-encoded with the index moved past the metering imports;
+//! every other operator is copied byte for byte.
+//!
+//! The current metered block is buffered until its end is known, and then
+//! written behind its charge. The function's entry charge and stack prologue
+//! depend on the frame size, which is known only at the end (it counts the
+//! maximum operand stack height), so they are written last, in front of the
+//! rest.
+
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{Encode, Function, Instruction};
+use wasmparser::{
+    BlockType, FuncType, FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator,
+};
+
+use super::cost::{Classifier, LOCAL_COST, Price, Verdict, operator_name};
+use super::{
+    FRAME_OVERHEAD, FUNCTION_SHIFT, GAS_FUNCTION_INDEX, Proposal, Rejection, Rule,
+    STACK_EXHAUSTED_FUNCTION_INDEX, STACK_LIMIT, check_ref_type, check_val_type,
+};
+use crate::limits::{Limit, Limits};
+
+/// What a function's instrumentation needs from the module.
+pub(super) struct Context<'a> {
+    /// The whole uploaded module; operator offsets index into it.
+    pub wasm: &'a [u8],
+    pub limits: &'a Limits,
+    /// Imported functions in the uploaded module.
+    pub imported_functions: u32,
+    /// Index of the injected stack-height global.
+    pub stack_global: u32,
+}
+
+/// An instrumented function body.
+pub(super) struct Translated {
+    /// The encoded body (locals and code, without its size prefix).
+    pub body: Vec<u8>,
+    /// Charges injected.
+    pub metered_blocks: u64,
+    /// Locals declared by the uploaded body.
+    pub declared_locals: u64,
+}
+
+/// Instruments one function body, validating it with `validator`.
+pub(super) fn instrument_function(
+    context: &Context<'_>,
+    ty: &FuncType,
+    body: &FunctionBody<'_>,
+    validator: &mut FuncValidator<ValidatorResources>,
+) -> Result<Translated, Rejection> {
+    let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
+    let invalid = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, false);
+
+    // Locals.
+    let mut locals_reader = body.get_locals_reader().map_err(malformed)?;
+    let mut locals = Vec::new();
+    let mut declared_locals: u64 = 0;
+    for _ in 0..locals_reader.get_count() {
+        let offset = locals_reader.original_position();
+        let (count, local_ty) = locals_reader.read().map_err(malformed)?;
+        check_val_type(local_ty, offset as u64, "local")?;
+        declared_locals += u64::from(count);
+        let max = u64::from(context.limits.locals_per_function);
+        if declared_locals > max {
+            return Err(Rejection::new(
+                Rule::Limit {
+                    limit: Limit::LocalsPerFunction,
+                    found: declared_locals,
+                    max,
+                },
+                offset as u64,
+            ));
+        }
+        validator
+            .define_locals(offset as u64, count, local_ty)
+            .map_err(invalid)?;
+        let local_ty = wasm_encoder::reencode::RoundtripReencoder
+            .val_type(local_ty)
+            .map_err(|_| super::internal_error("local type", offset as u64))?;
+        locals.push((count, local_ty));
+    }
+
+    let params = ty.params().len() as u32;
+    // `declared_locals` is at most `locals_per_function`, a u32.
+    let declared = declared_locals as u32;
+    let mut emitter = Emitter {
+        context,
+        code: Vec::new(),
+        block: Vec::new(),
+        block_cost: declared_locals * LOCAL_COST,
+        entry_cost: None,
+        metered_blocks: 0,
+        base_local: params + declared,
+        scratch_local: params + declared + 1,
+        uses_scratch: false,
+    };
+
+    let mut reader = wasmparser::OperatorsReader::new(locals_reader.get_binary_reader());
+    let mut depth: u32 = 0;
+    let mut max_height: u32 = 0;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset().map_err(malformed)?;
+        let end = reader.original_position();
+        let offset = offset as u64;
+        let price = price_of(&op, offset)?;
+        check_operands(&op, offset, context.limits, &mut depth)?;
+        validator.op(offset, &op).map_err(invalid)?;
+        max_height = max_height.max(validator.operand_stack_height());
+        emitter.emit(&op, price, &context.wasm[offset as usize..end as usize])?;
+    }
+    reader.finish().map_err(malformed)?;
+
+    let frame = FRAME_OVERHEAD
+        .saturating_add(params)
+        .saturating_add(declared)
+        .saturating_add(max_height);
+    // The instrumenter's own locals: the frame's stack height, and the count
+    // operand of dynamic charges when the body has any.
+    locals.push((
+        if emitter.uses_scratch { 2 } else { 1 },
+        wasm_encoder::ValType::I32,
+    ));
+    let mut function = Function::new(locals);
+    let mut head = Vec::new();
+    let entry_cost = emitter.entry_cost.unwrap_or(0);
+    if entry_cost > 0 {
+        emit_charge(&mut head, entry_cost);
+        emitter.metered_blocks += 1;
+    }
+    emit_stack_prologue(&mut head, frame, emitter.base_local, context.stack_global);
+    function.raw(head);
+    function.raw(emitter.code);
+    Ok(Translated {
+        body: function.into_raw_body(),
+        metered_blocks: emitter.metered_blocks,
+        declared_locals,
+    })
+}
+
+/// Looks `op` up in the cost table; rejects what the table rejects.
+fn price_of(op: &Operator<'_>, offset: u64) -> Result<Price, Rejection> {
+    let (visit, verdict) = Classifier.visit_operator(op);
+    match verdict {
+        Verdict::Accept(price) => Ok(price),
+        Verdict::Float => Err(Rejection::new(
+            Rule::FloatingPoint {
+                what: operator_name(visit),
+            },
+            offset,
+        )),
+        Verdict::Proposal(proposal) => Err(Rejection::new(
+            Rule::Proposal {
+                proposal,
+                what: operator_name(visit),
+            },
+            offset,
+        )),
+    }
+}
+
+/// Checks the operands the cost table cannot see: block and `select` types,
+/// reference types, nesting depth and `br_table` size. Runs before the
+/// validator, so that a huge `br_table` is rejected before it is read.
+fn check_operands(
+    op: &Operator<'_>,
+    offset: u64,
+    limits: &Limits,
+    depth: &mut u32,
+) -> Result<(), Rejection> {
+    match op {
+        Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+            if let BlockType::Type(ty) = blockty {
+                check_val_type(*ty, offset, "block result")?;
+            }
+            *depth += 1;
+            let max = u64::from(limits.nesting_depth);
+            if u64::from(*depth) > max {
+                return Err(Rejection::new(
+                    Rule::Limit {
+                        limit: Limit::NestingDepth,
+                        found: u64::from(*depth),
+                        max,
+                    },
+                    offset,
+                ));
+            }
+        }
+        Operator::End => *depth = depth.saturating_sub(1),
+        Operator::TypedSelect { ty } => check_val_type(*ty, offset, "select type")?,
+        Operator::RefNull { hty } => match wasmparser::RefType::new(true, *hty) {
+            Some(ty) => check_ref_type(ty, offset)?,
+            None => {
+                return Err(Rejection::new(
+                    Rule::Proposal {
+                        proposal: Proposal::Gc,
+                        what: "a heap type".into(),
+                    },
+                    offset,
+                ));
+            }
+        },
+        Operator::BrTable { targets } => {
+            let max = u64::from(limits.br_table_targets);
+            let found = u64::from(targets.len());
+            if found > max {
+                return Err(Rejection::new(
+                    Rule::Limit {
+                        limit: Limit::BrTableTargets,
+                        found,
+                        max,
+                    },
+                    offset,
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Writes the instrumented code of one function, one metered block at a time.
+struct Emitter<'a> {
+    context: &'a Context<'a>,
+    /// Code of the finished metered blocks, after the entry block's charge
+    /// and prologue (which are written in front at the end).
+    code: Vec<u8>,
+    /// The current metered block's code.
+    block: Vec<u8>,
+    /// The current metered block's static price.
+    block_cost: u64,
+    /// The entry block's price, once the entry block has ended.
+    entry_cost: Option<u64>,
+    metered_blocks: u64,
+    /// Local holding this frame's stack height.
+    base_local: u32,
+    /// Local holding the count operand of a dynamic charge.
+    scratch_local: u32,
+    uses_scratch: bool,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, op: &Operator<'_>, price: Price, bytes: &[u8]) -> Result<(), Rejection> {
+        self.block_cost += price.base;
+        if price.is_dynamic() {
+            self.uses_scratch = true;
+            let block = &mut self.block;
+            Instruction::LocalTee(self.scratch_local).encode(block);
+            Instruction::I64ExtendI32U.encode(block);
+            Instruction::I64Const(price.per_unit as i64).encode(block);
+            Instruction::I64Mul.encode(block);
+            Instruction::Call(GAS_FUNCTION_INDEX).encode(block);
+            Instruction::LocalGet(self.scratch_local).encode(block);
+        }
+        match op {
+            Operator::Call { function_index } => {
+                Instruction::Call(function_index + FUNCTION_SHIFT).encode(&mut self.block);
+                if *function_index >= self.context.imported_functions {
+                    self.emit_stack_restore();
+                }
+            }
+            Operator::CallIndirect { .. } => {
+                self.block.extend_from_slice(bytes);
+                self.emit_stack_restore();
+            }
+            Operator::RefFunc { function_index } => {
+                Instruction::RefFunc(function_index + FUNCTION_SHIFT).encode(&mut self.block);
+            }
+            _ => self.block.extend_from_slice(bytes),
+        }
+        if ends_metered_block(op) {
+            self.end_block();
+        }
+        Ok(())
+    }
+
+    /// After a call into wasm: the callee's frame is gone.
+    fn emit_stack_restore(&mut self) {
+        Instruction::LocalGet(self.base_local).encode(&mut self.block);
+        Instruction::GlobalSet(self.context.stack_global).encode(&mut self.block);
+    }
+
+    /// Writes the current metered block behind its charge.
+    fn end_block(&mut self) {
+        let cost = std::mem::take(&mut self.block_cost);
+        if self.entry_cost.is_none() {
+            // The entry block's charge goes in front of the prologue, at the end.
+            self.entry_cost = Some(cost);
+        } else if cost > 0 {
+            emit_charge(&mut self.code, cost);
+            self.metered_blocks += 1;
+        }
+        self.code.append(&mut self.block);
+    }
+}
+
+/// Operators after which control may go elsewhere than the next operator, or
+/// before which control may arrive from elsewhere.
+fn ends_metered_block(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Unreachable
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::Loop { .. }
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::Return
+    )
+}
+
+/// The canonical charge: `i64.const cost; call $gas`.
+fn emit_charge(sink: &mut Vec<u8>, cost: u64) {
+    Instruction::I64Const(cost as i64).encode(sink);
+    Instruction::Call(GAS_FUNCTION_INDEX).encode(sink);
+}
+
+/// The stack prologue: push this frame, trap when over the limit.
+fn emit_stack_prologue(sink: &mut Vec<u8>, frame: u32, base_local: u32, stack_global: u32) {
+    Instruction::GlobalGet(stack_global).encode(sink);
+    Instruction::I32Const(frame as i32).encode(sink);
+    Instruction::I32Add.encode(sink);
+    Instruction::LocalTee(base_local).encode(sink);
+    Instruction::GlobalSet(stack_global).encode(sink);
+    Instruction::LocalGet(base_local).encode(sink);
+    Instruction::I32Const(STACK_LIMIT as i32).encode(sink);
+    Instruction::I32GtU.encode(sink);
+    Instruction::If(wasm_encoder::BlockType::Empty).encode(sink);
+    Instruction::Call(STACK_EXHAUSTED_FUNCTION_INDEX).encode(sink);
+    Instruction::End.encode(sink);
+}
+
+/// The thunk through which the host calls an exported function: it saves the
+/// stack height, calls the function and restores the height.
+pub(super) fn export_thunk(target: u32, params: u32, stack_global: u32) -> Function {
+    let saved = params;
+    let mut function = Function::new([(1, wasm_encoder::ValType::I32)]);
+    let mut sink = function.instructions();
+    sink.global_get(stack_global).local_set(saved);
+    for param in 0..params {
+        sink.local_get(param);
+    }
+    sink.call(target)
+        .local_get(saved)
+        .global_set(stack_global)
+        .end();
+    function
+}

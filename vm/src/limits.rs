@@ -1,0 +1,245 @@
+//! Static limits on uploaded modules.
+//!
+//! Every limit an uploaded module must respect lives here, with the reason for
+//! its value and the values peers chose for the same quantity. The
+//! instrumenter enforces them before any code is compiled or run, so that the
+//! cost of handling a module (memory, compile time, per-call setup) is bounded
+//! by constants a chain can plan for.
+//!
+//! Peer values are given as "CosmWasm / NEAR / Soroban / pallet-contracts /
+//! Stylus" where each applies; "none" means the peer does not limit that
+//! quantity separately. See `docs/limits.md` for the same table with sources.
+//!
+//! The limits are consensus rules: changing one changes which modules a chain
+//! accepts. [`Limits::CONSENSUS`] is the set every node uses; a different set
+//! is only for tools and tests.
+
+/// The static limits checked at upload. See the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted module, in bytes of the uploaded binary.
+    ///
+    /// Bounds storage, hashing and instrumentation time per upload. 512 KiB
+    /// holds large Rust contracts with room to spare (an SDK token contract is
+    /// well under 32 KiB). Peers: CosmWasm 3 MiB (wasmd upload default 800 KiB)
+    /// / NEAR 4 MiB / Soroban 64 KiB (network setting) / pallet-contracts
+    /// ~123 KiB / Stylus 128 KiB after decompression.
+    pub module_bytes: u32,
+    /// Most functions defined in the module (imports not counted).
+    ///
+    /// Bounds per-module compile state. Peers: CosmWasm 20,000 / NEAR 10,000
+    /// / Soroban (wasmi) 10,000 / pallet-contracts none / Stylus 4,096+.
+    pub functions: u32,
+    /// Most parameters of one function type.
+    ///
+    /// Every parameter is a slot in the callee's frame. Peers: CosmWasm 100 /
+    /// NEAR none / Soroban (wasmi) 32 / pallet-contracts 128 / Stylus none.
+    pub params_per_function: u32,
+    /// Most parameters summed over all types of the type section.
+    ///
+    /// Bounds the type section's size independently of the type count.
+    /// Peers: CosmWasm 10,000 / others none.
+    pub params_total: u32,
+    /// Most results of one function or block type (multi-value).
+    ///
+    /// rustc emits at most a handful. Peers: CosmWasm 1 / Soroban (wasmi) 32
+    /// / others none.
+    pub results_per_function: u32,
+    /// Most locals declared in one function (parameters not counted).
+    ///
+    /// Locals are zero-initialised at every call and charged per local; the
+    /// frame size counts them. Peers: CosmWasm none (via gas) / NEAR none per
+    /// function / pallet-contracts 1,024 / Stylus none (frame size limit).
+    pub locals_per_function: u32,
+    /// Most locals declared in all functions together.
+    ///
+    /// Bounds the memory the compiled module needs for local declarations.
+    /// Peers: NEAR 1,000,000 / others none.
+    pub locals_total: u32,
+    /// Most globals (imported and defined).
+    ///
+    /// rustc emits one to three. Peers: CosmWasm none / Soroban (wasmi) 1,000
+    /// / pallet-contracts 256 / Stylus 4,096.
+    pub globals: u32,
+    /// Most entries in the type section.
+    ///
+    /// Peers: Soroban (wasmi) none / NEAR none / Stylus 4,096.
+    pub types: u32,
+    /// Most tables.
+    ///
+    /// rustc emits one (the indirect-call table); reference types allow more.
+    /// Peers: CosmWasm 1 / NEAR 1 / Soroban (wasmi) 100 / pallet-contracts 1.
+    pub tables: u32,
+    /// Largest initial and maximum size of a table, in elements.
+    ///
+    /// A table is allocated in full at instantiation. Peers: CosmWasm 2,500
+    /// / NEAR 10,000 / pallet-contracts 4,096.
+    pub table_elements: u32,
+    /// Largest initial and declared maximum linear memory, in 64 KiB pages;
+    /// also the page limit `memory.grow` enforces at run time.
+    ///
+    /// 512 pages (32 MiB). Peers: CosmWasm 512 / NEAR 2,048 / Soroban
+    /// network setting / pallet-contracts 16 / Stylus 128 (gas-priced).
+    pub memory_pages: u32,
+    /// Most data segments.
+    ///
+    /// rustc emits a few. Peers: Soroban (wasmi) 1,000 / others none.
+    pub data_segments: u32,
+    /// Most element segments.
+    ///
+    /// Peers: Soroban (wasmi) 1,000 / others none.
+    pub element_segments: u32,
+    /// Most targets of one `br_table` (the default target not counted).
+    ///
+    /// Decoding and compiling a `br_table` is linear in its targets; the
+    /// limit bounds a single instruction's cost. Peers: pallet-contracts 256
+    /// / others none (bounded by body size).
+    pub br_table_targets: u32,
+    /// Deepest nesting of `block`, `loop` and `if` inside one function (the
+    /// function body's own block not counted).
+    ///
+    /// LLVM lowers a `match` into one nested block per arm, so this must be
+    /// generous; it also bounds the control stack of the validator and of the
+    /// compiler. Peers: Stylus none / NEAR none (bounded by body size).
+    pub nesting_depth: u32,
+    /// Largest function body, in bytes (locals declarations included).
+    ///
+    /// Bounds the work for one function. Peers: NEAR none / Soroban none /
+    /// wasmtime 7,654,321 (implementation limit).
+    pub function_body_bytes: u32,
+    /// Most imports.
+    ///
+    /// Only host functions from the manifest can be imported. Peers: CosmWasm
+    /// 100 / others none.
+    pub imports: u32,
+    /// Most exports.
+    ///
+    /// Peers: CosmWasm none / Soroban none / Stylus none.
+    pub exports: u32,
+}
+
+impl Limits {
+    /// The limits every node of a chain enforces.
+    pub const CONSENSUS: Limits = Limits {
+        module_bytes: 512 * 1024,
+        functions: 10_000,
+        params_per_function: 64,
+        params_total: 10_000,
+        results_per_function: 16,
+        locals_per_function: 4_096,
+        locals_total: 250_000,
+        globals: 256,
+        types: 1_000,
+        tables: 8,
+        table_elements: 10_000,
+        memory_pages: 512,
+        data_segments: 1_024,
+        element_segments: 1_024,
+        br_table_targets: 1_024,
+        nesting_depth: 1_024,
+        function_body_bytes: 256 * 1024,
+        imports: 100,
+        exports: 128,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::CONSENSUS
+    }
+}
+
+/// Each kind of static limit, named in a rejection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Limit {
+    /// [`Limits::module_bytes`].
+    ModuleBytes,
+    /// [`Limits::functions`].
+    Functions,
+    /// [`Limits::params_per_function`].
+    ParamsPerFunction,
+    /// [`Limits::params_total`].
+    ParamsTotal,
+    /// [`Limits::results_per_function`].
+    ResultsPerFunction,
+    /// [`Limits::locals_per_function`].
+    LocalsPerFunction,
+    /// [`Limits::locals_total`].
+    LocalsTotal,
+    /// [`Limits::globals`].
+    Globals,
+    /// [`Limits::types`].
+    Types,
+    /// [`Limits::tables`].
+    Tables,
+    /// [`Limits::table_elements`].
+    TableElements,
+    /// [`Limits::memory_pages`].
+    MemoryPages,
+    /// [`Limits::data_segments`].
+    DataSegments,
+    /// [`Limits::element_segments`].
+    ElementSegments,
+    /// [`Limits::br_table_targets`].
+    BrTableTargets,
+    /// [`Limits::nesting_depth`].
+    NestingDepth,
+    /// [`Limits::function_body_bytes`].
+    FunctionBodyBytes,
+    /// [`Limits::imports`].
+    Imports,
+    /// [`Limits::exports`].
+    Exports,
+}
+
+impl Limit {
+    /// The value of this limit in `limits`.
+    pub fn value(self, limits: &Limits) -> u32 {
+        match self {
+            Limit::ModuleBytes => limits.module_bytes,
+            Limit::Functions => limits.functions,
+            Limit::ParamsPerFunction => limits.params_per_function,
+            Limit::ParamsTotal => limits.params_total,
+            Limit::ResultsPerFunction => limits.results_per_function,
+            Limit::LocalsPerFunction => limits.locals_per_function,
+            Limit::LocalsTotal => limits.locals_total,
+            Limit::Globals => limits.globals,
+            Limit::Types => limits.types,
+            Limit::Tables => limits.tables,
+            Limit::TableElements => limits.table_elements,
+            Limit::MemoryPages => limits.memory_pages,
+            Limit::DataSegments => limits.data_segments,
+            Limit::ElementSegments => limits.element_segments,
+            Limit::BrTableTargets => limits.br_table_targets,
+            Limit::NestingDepth => limits.nesting_depth,
+            Limit::FunctionBodyBytes => limits.function_body_bytes,
+            Limit::Imports => limits.imports,
+            Limit::Exports => limits.exports,
+        }
+    }
+
+    /// What is counted, in words, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Limit::ModuleBytes => "module size in bytes",
+            Limit::Functions => "defined functions",
+            Limit::ParamsPerFunction => "parameters of one function type",
+            Limit::ParamsTotal => "parameters over all function types",
+            Limit::ResultsPerFunction => "results of one function or block type",
+            Limit::LocalsPerFunction => "locals of one function",
+            Limit::LocalsTotal => "locals over all functions",
+            Limit::Globals => "globals",
+            Limit::Types => "types",
+            Limit::Tables => "tables",
+            Limit::TableElements => "table size in elements",
+            Limit::MemoryPages => "memory size in 64 KiB pages",
+            Limit::DataSegments => "data segments",
+            Limit::ElementSegments => "element segments",
+            Limit::BrTableTargets => "br_table targets",
+            Limit::NestingDepth => "block nesting depth",
+            Limit::FunctionBodyBytes => "function body size in bytes",
+            Limit::Imports => "imports",
+            Limit::Exports => "exports",
+        }
+    }
+}
