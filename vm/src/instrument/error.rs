@@ -166,7 +166,7 @@ impl Rejection {
         } else {
             Rule::Invalid { message }
         };
-        Rejection::new(rule, err.offset() as u64)
+        Rejection::new(rule, err.offset())
     }
 }
 

@@ -20,9 +20,10 @@ use wasmparser::{
 };
 
 use super::cost::{Classifier, LOCAL_COST, Price, Verdict, operator_name};
+use super::sections::{check_ref_type, check_val_type};
 use super::{
     FRAME_OVERHEAD, FUNCTION_SHIFT, GAS_FUNCTION_INDEX, Proposal, Rejection, Rule,
-    STACK_EXHAUSTED_FUNCTION_INDEX, STACK_LIMIT, check_ref_type, check_val_type,
+    STACK_EXHAUSTED_FUNCTION_INDEX, STACK_LIMIT,
 };
 use crate::limits::{Limit, Limits};
 
@@ -64,7 +65,7 @@ pub(super) fn instrument_function(
     for _ in 0..locals_reader.get_count() {
         let offset = locals_reader.original_position();
         let (count, local_ty) = locals_reader.read().map_err(malformed)?;
-        check_val_type(local_ty, offset as u64, "local")?;
+        check_val_type(local_ty, offset, "local")?;
         declared_locals += u64::from(count);
         let max = u64::from(context.limits.locals_per_function);
         if declared_locals > max {
@@ -74,15 +75,15 @@ pub(super) fn instrument_function(
                     found: declared_locals,
                     max,
                 },
-                offset as u64,
+                offset,
             ));
         }
         validator
-            .define_locals(offset as u64, count, local_ty)
+            .define_locals(offset, count, local_ty)
             .map_err(invalid)?;
         let local_ty = wasm_encoder::reencode::RoundtripReencoder
             .val_type(local_ty)
-            .map_err(|_| super::internal_error("local type", offset as u64))?;
+            .map_err(|_| super::internal_error("local type", offset))?;
         locals.push((count, local_ty));
     }
 
@@ -107,7 +108,6 @@ pub(super) fn instrument_function(
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset().map_err(malformed)?;
         let end = reader.original_position();
-        let offset = offset as u64;
         let price = price_of(&op, offset)?;
         check_operands(&op, offset, context.limits, &mut depth)?;
         validator.op(offset, &op).map_err(invalid)?;

@@ -1,0 +1,113 @@
+//! The `gasworks` command line: exit codes, messages and outputs.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn gasworks(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gasworks"))
+        .args(args)
+        .output()
+        .expect("the gasworks binary runs")
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gasworks-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn shipped_module() -> String {
+    format!(
+        "{}/examples/modules/counter.wat",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn check_accepts_the_shipped_module_and_reports() {
+    let out = gasworks(&["check", &shipped_module()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}");
+    assert!(stdout.starts_with("accepted:"), "{stdout}");
+    for field in [
+        "functions:",
+        "imports:",
+        "memory:",
+        "metered blocks:",
+        "cost table:",
+    ] {
+        assert!(stdout.contains(field), "missing {field} in {stdout}");
+    }
+    let hash = gasworks_vm::instrument::cost::cost_table_hash();
+    assert!(stdout.contains(&hash), "report names the cost table hash");
+}
+
+#[test]
+fn check_rejects_floats_with_exit_code_1_and_the_reason_on_stderr() {
+    let path = temp_path("float.wat");
+    std::fs::write(
+        &path,
+        r#"(module (func $compute (param f64) (result f64) local.get 0 local.get 0 f64.add))"#,
+    )
+    .expect("write");
+    let out = gasworks(&["check", path.to_str().expect("utf-8 path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains("floating point is not allowed"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn check_rejects_garbage_with_exit_code_1() {
+    let path = temp_path("garbage.wasm");
+    std::fs::write(&path, b"\0asm\x02\0\0\0").expect("write");
+    let out = gasworks(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed"));
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_with_2() {
+    let out = gasworks(&["check", "/nonexistent/module.wasm"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    assert_eq!(gasworks(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(gasworks(&["check"]).status.code(), Some(2));
+    assert_eq!(gasworks(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn instrument_writes_the_instrumented_module() {
+    let output = temp_path("counter.instrumented.wasm");
+    let out = gasworks(&[
+        "instrument",
+        &shipped_module(),
+        "-o",
+        output.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read(&output).expect("output written");
+    let wasm = wat::parse_file(shipped_module()).expect("shipped module parses");
+    let expected =
+        gasworks_vm::instrument(&wasm, &gasworks_host_api::instrument_config()).expect("accepted");
+    assert_eq!(written, expected.module);
+    wasmparser::Validator::new()
+        .validate_all(&written)
+        .expect("instrumented module is valid");
+}
+
+#[test]
+fn instrument_to_an_unwritable_path_exits_with_2() {
+    let out = gasworks(&[
+        "instrument",
+        &shipped_module(),
+        "-o",
+        "/nonexistent/dir/out.wasm",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,213 @@
+//! Assembling the instrumented module: the metering imports and types, the
+//! stack-height global, the export thunks, and every original section with
+//! function indices moved past the metering imports.
+
+use std::collections::BTreeMap;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasmparser::ExternalKind;
+
+use super::{
+    FUNCTION_SHIFT, GAS_FUNCTION, Instrumented, METERING_MODULE, ModuleInstrumenter, Rejection,
+    Report, STACK_EXHAUSTED_FUNCTION, cost, function, internal_error, names,
+};
+
+impl ModuleInstrumenter<'_> {
+    /// Assembles the instrumented module.
+    pub(super) fn encode(self) -> Result<Instrumented, Rejection> {
+        use wasm_encoder::{
+            CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
+            GlobalType, ImportSection, Module, RawSection, TypeSection,
+        };
+        let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
+        let reencode_error = |e: wasm_encoder::reencode::Error<core::convert::Infallible>| {
+            internal_error(&format!("re-encoding failed: {e}"), 0)
+        };
+        let mut shift = ShiftFunctions;
+        let imported = self.imports.len() as u32;
+        let defined = self.functions.len() as u32;
+        let mut module = Module::new();
+
+        // Types: the originals, then the two metering signatures.
+        let mut types = TypeSection::new();
+        for ty in &self.types {
+            let params: Vec<_> = ty
+                .params()
+                .iter()
+                .map(|t| RoundtripReencoder.val_type(*t))
+                .collect::<Result<_, _>>()
+                .map_err(reencode_error)?;
+            let results: Vec<_> = ty
+                .results()
+                .iter()
+                .map(|t| RoundtripReencoder.val_type(*t))
+                .collect::<Result<_, _>>()
+                .map_err(reencode_error)?;
+            types.ty().function(params, results);
+        }
+        let gas_type = self.types.len() as u32;
+        let stack_type = gas_type + 1;
+        types.ty().function([wasm_encoder::ValType::I64], []);
+        types.ty().function([], []);
+        module.section(&types);
+
+        // Imports: the metering functions first, then the host functions.
+        let mut imports = ImportSection::new();
+        imports.import(
+            METERING_MODULE,
+            GAS_FUNCTION,
+            EntityType::Function(gas_type),
+        );
+        imports.import(
+            METERING_MODULE,
+            STACK_EXHAUSTED_FUNCTION,
+            EntityType::Function(stack_type),
+        );
+        for (module_name, name, ty) in &self.imports {
+            imports.import(module_name, name, EntityType::Function(*ty));
+        }
+        module.section(&imports);
+
+        // Functions: the originals, then one thunk per exported function.
+        let mut thunks: BTreeMap<u32, u32> = BTreeMap::new();
+        for export in &self.exports {
+            if export.kind == ExternalKind::Func && export.index >= imported {
+                let next = FUNCTION_SHIFT + imported + defined + thunks.len() as u32;
+                thunks.entry(export.index).or_insert(next);
+            }
+        }
+        let mut functions = FunctionSection::new();
+        for ty in &self.functions {
+            functions.function(*ty);
+        }
+        for original in thunks.keys() {
+            let ty = self.function_type_index(*original)?;
+            functions.function(ty);
+        }
+        module.section(&functions);
+
+        if let Some(data) = self.table_section {
+            module.section(&RawSection { id: 4, data });
+        }
+        if let Some(data) = self.memory_section {
+            module.section(&RawSection { id: 5, data });
+        }
+
+        // Globals: the originals, then the stack height.
+        let mut globals = GlobalSection::new();
+        if let Some(reader) = self.global_section.clone() {
+            for global in reader {
+                let global = global.map_err(malformed)?;
+                let ty = shift.global_type(global.ty).map_err(reencode_error)?;
+                let init = shift.const_expr(global.init_expr).map_err(reencode_error)?;
+                globals.global(ty, &init);
+            }
+        }
+        globals.global(
+            GlobalType {
+                val_type: wasm_encoder::ValType::I32,
+                mutable: true,
+                shared: false,
+            },
+            &wasm_encoder::ConstExpr::i32_const(0),
+        );
+        module.section(&globals);
+
+        let mut exports = ExportSection::new();
+        for export in &self.exports {
+            let (kind, index) = match export.kind {
+                ExternalKind::Func => match thunks.get(&export.index) {
+                    Some(thunk) => (ExportKind::Func, *thunk),
+                    None => (ExportKind::Func, export.index + FUNCTION_SHIFT),
+                },
+                ExternalKind::Table => (ExportKind::Table, export.index),
+                ExternalKind::Memory => (ExportKind::Memory, export.index),
+                ExternalKind::Global => (ExportKind::Global, export.index),
+                ExternalKind::Tag | ExternalKind::FuncExact => {
+                    return Err(internal_error("unexpected export kind", 0));
+                }
+            };
+            exports.export(export.name, kind, index);
+        }
+        if !self.exports.is_empty() {
+            module.section(&exports);
+        }
+
+        if let Some(reader) = self.element_section.clone() {
+            let mut elements = wasm_encoder::ElementSection::new();
+            shift
+                .parse_element_section(&mut elements, reader)
+                .map_err(reencode_error)?;
+            module.section(&elements);
+        }
+        if let Some(count) = self.data_count {
+            module.section(&wasm_encoder::DataCountSection { count });
+        }
+
+        let mut code = CodeSection::new();
+        let mut metered_blocks = 0;
+        for body in &self.bodies {
+            code.raw(&body.body);
+            metered_blocks += body.metered_blocks;
+        }
+        let stack_global = self.globals;
+        for original in thunks.keys() {
+            let ty = self.function_type_index(*original)?;
+            let params = self
+                .types
+                .get(ty as usize)
+                .map(|t| t.params().len() as u32)
+                .unwrap_or(0);
+            code.function(&function::export_thunk(
+                original + FUNCTION_SHIFT,
+                params,
+                stack_global,
+            ));
+        }
+        if !self.bodies.is_empty() || !thunks.is_empty() {
+            module.section(&code);
+        }
+        if let Some(data) = self.data_section {
+            module.section(&RawSection { id: 11, data });
+        }
+        if let Some((data, offset)) = self.name_section
+            && let Some(names) = names::shifted_name_section(data, offset, FUNCTION_SHIFT)
+        {
+            module.section(&names);
+        }
+
+        let exports = self.exports.iter().map(|e| e.name.to_string()).collect();
+        let imports = self
+            .imports
+            .iter()
+            .map(|(m, n, _)| (m.to_string(), n.to_string()))
+            .collect();
+        Ok(Instrumented {
+            module: module.finish(),
+            report: Report {
+                functions: defined,
+                imports,
+                exports,
+                memory: self.memory,
+                metered_blocks,
+                code_bytes: self.code_bytes,
+                cost_table_hash: cost::cost_table_hash(),
+            },
+        })
+    }
+}
+
+/// Re-encodes module parts with every function index moved past the two
+/// metering imports.
+struct ShiftFunctions;
+
+impl Reencode for ShiftFunctions {
+    type Error = core::convert::Infallible;
+
+    fn function_index(
+        &mut self,
+        func: u32,
+    ) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
+        Ok(func + FUNCTION_SHIFT)
+    }
+}
