@@ -746,7 +746,10 @@ fn loops_for_several_iteration_counts() {
     let mut previous = 0;
     for n in [0, 1, 2, 3, 10, 100, 1000] {
         let outcome = case.check("sum", &[I32(n)]);
-        assert_eq!(outcome.results, vec![I32(n * (n - 1) / 2 * i32::from(n > 0))]);
+        assert_eq!(
+            outcome.results,
+            vec![I32(n * (n - 1) / 2 * i32::from(n > 0))]
+        );
         assert!(outcome.gas_used > previous, "each iteration costs gas");
         previous = outcome.gas_used;
         let outcome = case.check("count", &[I32(n)]);
@@ -796,11 +799,17 @@ fn if_else_arms_of_different_cost() {
     let then_arm = case.check("arms", &[I32(1)]);
     let else_arm = case.check("arms", &[I32(0)]);
     assert_eq!(then_arm.results, vec![I32(3)]);
-    assert_eq!(else_arm.results, vec![I32(2)]);
-    assert_ne!(then_arm.gas_used, else_arm.gas_used, "arms cost differently");
+    assert_eq!(else_arm.results, vec![I32(11)]);
+    assert_ne!(
+        then_arm.gas_used, else_arm.gas_used,
+        "arms cost differently"
+    );
     let taken = case.check("half", &[I32(4)]);
     let skipped = case.check("half", &[I32(0)]);
-    assert_eq!((taken.results, skipped.results), (vec![I32(9)], vec![I32(1)]));
+    assert_eq!(
+        (taken.results, skipped.results),
+        (vec![I32(9)], vec![I32(1)])
+    );
     assert!(taken.gas_used > skipped.gas_used);
     for x in 0..4 {
         case.check("nested", &[I32(x)]);
@@ -828,7 +837,15 @@ fn br_table_each_target_and_the_default() {
                i32.const 99))"#,
     );
     let mut costs = Vec::new();
-    for (x, expected) in [(0, 10), (1, 60), (2, 5), (3, 99), (4, 99), (1000, 99), (-1, 99)] {
+    for (x, expected) in [
+        (0, 10),
+        (1, 60),
+        (2, 5),
+        (3, 99),
+        (4, 99),
+        (1000, 99),
+        (-1, 99),
+    ] {
         let outcome = case.check("switch", &[I32(x)]);
         assert_eq!(outcome.results, vec![I32(expected)], "switch({x})");
         costs.push(outcome.gas_used);
@@ -1067,7 +1084,9 @@ fn table_operations_with_various_counts() {
     for n in [0, 1] {
         case.check("copy", &[I32(n)]);
     }
-    case.check("init", &[I32(3)]);
+    // Three elements from offset 0 do not fit a table of two: the dynamic
+    // part is charged, table.init traps, and nothing follows it but `end`.
+    case.check_trap("init", &[I32(3)], Trap::TableOutOfBounds, 0);
     case.check("size", &[]);
     case.check("get_set", &[]);
 }
@@ -1152,12 +1171,7 @@ fn trap_in_the_middle_of_a_block_charges_the_rest_of_that_block() {
     // call_divide(0): two frames on the stack at the trap. Callee: 5 as in
     // divide(0). Caller, after the call:
     //   i32.const 3 (1) + i32.mul (2) + global.get (2) + i32.add (1) + end (0) = 6.
-    case.check_trap(
-        "call_divide",
-        &[I32(0)],
-        Trap::IntegerDivisionByZero,
-        5 + 6,
-    );
+    case.check_trap("call_divide", &[I32(0)], Trap::IntegerDivisionByZero, 5 + 6);
 
     // overflow(i32::MIN): i32.div_s overflows; after it:
     //   i32.const 1 (1) + i32.add (1) + drop (1) + i32.const 0 (1) + end (0) = 4.
@@ -1285,12 +1299,25 @@ fn out_of_gas_happens_before_the_side_effects_of_the_failing_block() {
     assert_eq!(short.global("g"), I32(0));
 
     // The last block costs i32.const 1 + i32.const 1 + i32.store 2 +
-    // i32.const 1 + global.set 2 + end 0 = 7: with 7 less gas, it is still
-    // the charge that fails; with 8 less, the loop's last iteration does.
-    let outcome = case.metered().call("work", &[I32(3)], cost - 7);
-    assert_eq!(outcome.trap, None, "the last block costs 7");
-    let outcome = case.metered().call("work", &[I32(3)], cost - 8);
+    // i32.const 1 + global.set 2 + end 0 = 7: for every limit from cost - 7
+    // to cost - 1 its charge is the one that fails, after all the others.
+    for limit in cost - 7..cost {
+        let mut short = case.metered();
+        let outcome = short.call("work", &[I32(3)], limit);
+        assert_eq!(outcome.trap, Some(Trap::OutOfGas), "limit {limit}");
+        assert_eq!(short.memory(0, 8), [1, 0, 0, 0, 0, 0, 0, 0], "limit {limit}");
+        assert_eq!(short.global("g"), I32(0), "limit {limit}");
+    }
+    // The entry block costs i32.const 1 + i32.const 1 + i32.store 2 +
+    // loop 0 + LOCAL_COST for $i: with less, not even the first store runs.
+    let entry = 4 + LOCAL_COST;
+    let mut starved = case.metered();
+    let outcome = starved.call("work", &[I32(3)], entry - 1);
     assert_eq!(outcome.trap, Some(Trap::OutOfGas));
+    assert_eq!(starved.memory(0, 8), [0; 8]);
+    let mut fed = case.metered();
+    assert_eq!(fed.call("work", &[I32(3)], entry).trap, Some(Trap::OutOfGas));
+    assert_eq!(fed.memory(0, 8), [1, 0, 0, 0, 0, 0, 0, 0]);
 
     let n = 50;
     let cost = case.check_exact_limit("fill", &[I32(n)]);

@@ -144,455 +144,172 @@ const fn is_float_operator(visit_name: &str) -> bool {
 /// operators fall through to the last arms, which check at compile time that
 /// the operator really is floating point: an integer operator without an arm
 /// here does not compile.
+#[rustfmt::skip]
 macro_rules! price {
     // Control. Block boundaries and the charges themselves are the
     // instrumenter's business; these are the prices of the operators.
-    (mvp Unreachable $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp Nop $v:ident) => {
-        Price::fixed(FREE)
-    };
-    (mvp Block $v:ident) => {
-        Price::fixed(FREE)
-    };
-    (mvp Loop $v:ident) => {
-        Price::fixed(FREE)
-    };
-    (mvp If $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp Else $v:ident) => {
-        Price::fixed(FREE)
-    };
-    (mvp End $v:ident) => {
-        Price::fixed(FREE)
-    };
-    (mvp Br $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp BrIf $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp BrTable $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (mvp Return $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp Call $v:ident) => {
-        Price::fixed(CALL)
-    };
-    (mvp CallIndirect $v:ident) => {
-        Price::fixed(CALL_INDIRECT)
-    };
-    (mvp Drop $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp Select $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (reference_types TypedSelect $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
+    (mvp Unreachable $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp Nop $v:ident) => { Price::fixed(FREE) };
+    (mvp Block $v:ident) => { Price::fixed(FREE) };
+    (mvp Loop $v:ident) => { Price::fixed(FREE) };
+    (mvp If $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp Else $v:ident) => { Price::fixed(FREE) };
+    (mvp End $v:ident) => { Price::fixed(FREE) };
+    (mvp Br $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp BrIf $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp BrTable $v:ident) => { Price::fixed(MEDIUM) };
+    (mvp Return $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp Call $v:ident) => { Price::fixed(CALL) };
+    (mvp CallIndirect $v:ident) => { Price::fixed(CALL_INDIRECT) };
+    (mvp Drop $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp Select $v:ident) => { Price::fixed(MEDIUM) };
+    (reference_types TypedSelect $v:ident) => { Price::fixed(MEDIUM) };
     // Multi-result `select` is not part of WebAssembly 2.0.
-    (reference_types TypedSelectMulti $v:ident) => {
-        Verdict::Proposal(Proposal::Other)
-    };
+    (reference_types TypedSelectMulti $v:ident) => { Verdict::Proposal(Proposal::Other) };
 
     // Variables.
-    (mvp LocalGet $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp LocalSet $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp LocalTee $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp GlobalGet $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (mvp GlobalSet $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
+    (mvp LocalGet $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp LocalSet $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp LocalTee $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp GlobalGet $v:ident) => { Price::fixed(MEDIUM) };
+    (mvp GlobalSet $v:ident) => { Price::fixed(MEDIUM) };
 
     // Memory.
-    (mvp I32Load $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Load8S $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Load8U $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Load16S $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Load16U $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load8S $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load8U $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load16S $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load16U $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load32S $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Load32U $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Store $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Store $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Store8 $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I32Store16 $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Store8 $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Store16 $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp I64Store32 $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (mvp MemorySize $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp MemoryGrow $v:ident) => {
-        Price::dynamic(GROW_BASE, PER_PAGE, Unit::Pages)
-    };
-    (bulk_memory MemoryInit $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
-    };
-    (bulk_memory MemoryCopy $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
-    };
-    (bulk_memory MemoryFill $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes)
-    };
-    (bulk_memory DataDrop $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
+    (mvp I32Load $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Load8S $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Load8U $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Load16S $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Load16U $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load8S $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load8U $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load16S $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load16U $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load32S $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Load32U $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Store $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Store $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Store8 $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I32Store16 $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Store8 $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Store16 $v:ident) => { Price::fixed(MEMORY) };
+    (mvp I64Store32 $v:ident) => { Price::fixed(MEMORY) };
+    (mvp MemorySize $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp MemoryGrow $v:ident) => { Price::dynamic(GROW_BASE, PER_PAGE, Unit::Pages) };
+    (bulk_memory MemoryInit $v:ident) => { Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes) };
+    (bulk_memory MemoryCopy $v:ident) => { Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes) };
+    (bulk_memory MemoryFill $v:ident) => { Price::dynamic(BULK_BASE, PER_BYTE, Unit::Bytes) };
+    (bulk_memory DataDrop $v:ident) => { Price::fixed(MEDIUM) };
 
     // Tables and references.
-    (bulk_memory TableInit $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
-    };
-    (bulk_memory TableCopy $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
-    };
-    (bulk_memory ElemDrop $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (reference_types TableFill $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
-    };
-    (reference_types TableGrow $v:ident) => {
-        Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements)
-    };
-    (reference_types TableGet $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (reference_types TableSet $v:ident) => {
-        Price::fixed(MEMORY)
-    };
-    (reference_types TableSize $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (reference_types RefNull $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (reference_types RefIsNull $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (reference_types RefFunc $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
+    (bulk_memory TableInit $v:ident) => { Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements) };
+    (bulk_memory TableCopy $v:ident) => { Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements) };
+    (bulk_memory ElemDrop $v:ident) => { Price::fixed(MEDIUM) };
+    (reference_types TableFill $v:ident) => { Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements) };
+    (reference_types TableGrow $v:ident) => { Price::dynamic(BULK_BASE, PER_ELEMENT, Unit::Elements) };
+    (reference_types TableGet $v:ident) => { Price::fixed(MEMORY) };
+    (reference_types TableSet $v:ident) => { Price::fixed(MEMORY) };
+    (reference_types TableSize $v:ident) => { Price::fixed(SIMPLE) };
+    (reference_types RefNull $v:ident) => { Price::fixed(SIMPLE) };
+    (reference_types RefIsNull $v:ident) => { Price::fixed(SIMPLE) };
+    (reference_types RefFunc $v:ident) => { Price::fixed(MEDIUM) };
 
     // Constants.
-    (mvp I32Const $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Const $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
+    (mvp I32Const $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Const $v:ident) => { Price::fixed(SIMPLE) };
 
     // Integer comparisons.
-    (mvp I32Eqz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Eq $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Ne $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32LtS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32LtU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32GtS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32GtU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32LeS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32LeU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32GeS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32GeU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Eqz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Eq $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Ne $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64LtS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64LtU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64GtS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64GtU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64LeS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64LeU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64GeS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64GeU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
+    (mvp I32Eqz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Eq $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Ne $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32LtS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32LtU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32GtS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32GtU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32LeS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32LeU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32GeS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32GeU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Eqz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Eq $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Ne $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64LtS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64LtU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64GtS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64GtU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64LeS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64LeU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64GeS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64GeU $v:ident) => { Price::fixed(SIMPLE) };
 
     // Integer arithmetic.
-    (mvp I32Clz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Ctz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Popcnt $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Add $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Sub $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Mul $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (mvp I32DivS $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I32DivU $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I32RemS $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I32RemU $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I32And $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Or $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Xor $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Shl $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32ShrS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32ShrU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Rotl $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I32Rotr $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Clz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Ctz $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Popcnt $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Add $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Sub $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Mul $v:ident) => {
-        Price::fixed(MEDIUM)
-    };
-    (mvp I64DivS $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I64DivU $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I64RemS $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I64RemU $v:ident) => {
-        Price::fixed(DIVISION)
-    };
-    (mvp I64And $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Or $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Xor $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Shl $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64ShrS $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64ShrU $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Rotl $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64Rotr $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
+    (mvp I32Clz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Ctz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Popcnt $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Add $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Sub $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Mul $v:ident) => { Price::fixed(MEDIUM) };
+    (mvp I32DivS $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I32DivU $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I32RemS $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I32RemU $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I32And $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Or $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Xor $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Shl $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32ShrS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32ShrU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Rotl $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Rotr $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Clz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Ctz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Popcnt $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Add $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Sub $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Mul $v:ident) => { Price::fixed(MEDIUM) };
+    (mvp I64DivS $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I64DivU $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I64RemS $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I64RemU $v:ident) => { Price::fixed(DIVISION) };
+    (mvp I64And $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Or $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Xor $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Shl $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64ShrS $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64ShrU $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Rotl $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Rotr $v:ident) => { Price::fixed(SIMPLE) };
 
     // Integer conversions.
-    (mvp I32WrapI64 $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64ExtendI32S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (mvp I64ExtendI32U $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (sign_extension I32Extend8S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (sign_extension I32Extend16S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (sign_extension I64Extend8S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (sign_extension I64Extend16S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
-    (sign_extension I64Extend32S $v:ident) => {
-        Price::fixed(SIMPLE)
-    };
+    (mvp I32WrapI64 $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64ExtendI32S $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64ExtendI32U $v:ident) => { Price::fixed(SIMPLE) };
+    (sign_extension I32Extend8S $v:ident) => { Price::fixed(SIMPLE) };
+    (sign_extension I32Extend16S $v:ident) => { Price::fixed(SIMPLE) };
+    (sign_extension I64Extend8S $v:ident) => { Price::fixed(SIMPLE) };
+    (sign_extension I64Extend16S $v:ident) => { Price::fixed(SIMPLE) };
+    (sign_extension I64Extend32S $v:ident) => { Price::fixed(SIMPLE) };
 
     // Everything else in the accepted proposals must be floating point.
-    (mvp $op:ident $visit:ident) => {
-        float_only!($visit)
-    };
-    (saturating_float_to_int $op:ident $visit:ident) => {
-        float_only!($visit)
-    };
+    (mvp $op:ident $visit:ident) => { float_only!($visit) };
+    (saturating_float_to_int $op:ident $visit:ident) => { float_only!($visit) };
 
     // Whole proposals outside the profile. A proposal wasmparser adds later
     // has no arm here and does not compile until it is classified.
-    (simd $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Simd)
-    };
-    (relaxed_simd $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Simd)
-    };
-    (threads $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Threads)
-    };
-    (shared_everything_threads $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Threads)
-    };
-    (acquire_release_atomics $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Threads)
-    };
-    (exceptions $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Exceptions)
-    };
-    (legacy_exceptions $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Exceptions)
-    };
-    (tail_call $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::TailCalls)
-    };
-    (gc $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Gc)
-    };
-    (custom_descriptors $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Gc)
-    };
-    (function_references $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::FunctionReferences)
-    };
-    (wide_arithmetic $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::WideArithmetic)
-    };
-    (memory_control $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Other)
-    };
-    (stack_switching $op:ident $visit:ident) => {
-        Verdict::Proposal(Proposal::Other)
-    };
+    (simd $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Simd) };
+    (relaxed_simd $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Simd) };
+    (threads $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Threads) };
+    (shared_everything_threads $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Threads) };
+    (acquire_release_atomics $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Threads) };
+    (exceptions $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Exceptions) };
+    (legacy_exceptions $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Exceptions) };
+    (tail_call $op:ident $visit:ident) => { Verdict::Proposal(Proposal::TailCalls) };
+    (gc $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Gc) };
+    (custom_descriptors $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Gc) };
+    (function_references $op:ident $visit:ident) => { Verdict::Proposal(Proposal::FunctionReferences) };
+    (wide_arithmetic $op:ident $visit:ident) => { Verdict::Proposal(Proposal::WideArithmetic) };
+    (memory_control $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Other) };
+    (stack_switching $op:ident $visit:ident) => { Verdict::Proposal(Proposal::Other) };
 }
 
 /// Rejects an operator as floating point, and fails to compile if it is not.
