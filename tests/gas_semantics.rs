@@ -50,7 +50,7 @@ const UNLIMITED: u64 = 1 << 60;
 // ===========================================================================
 
 /// A value passed to or returned from an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Value {
     I32(i32),
     I64(i64),
@@ -907,6 +907,25 @@ fn nested_blocks_with_br_out_of_several_levels() {
                  local.get $acc i32.const 3 i32.div_u local.set $acc
                end
                local.get $acc)
+             ;; dead code after br and br_table is never charged
+             (func (export "dead") (param $x i32) (result i32)
+               block $b
+                 local.get $x br_table $b $b
+                 i32.const 1 i32.const 2 i32.add drop
+               end
+               block $c
+                 br $c
+                 i32.const 3 i32.const 4 i32.mul drop
+               end
+               block $out
+                 loop $l
+                   local.get $x i32.const 1 i32.sub local.tee $x
+                   br_if $l
+                   br $out
+                   i32.const 5 drop
+                 end
+               end
+               i32.const 6)
              ;; blocks with results, left by br with a value
              (func (export "valued") (param $x i32) (result i32)
                block $outer (result i32)
@@ -928,6 +947,9 @@ fn nested_blocks_with_br_out_of_several_levels() {
     assert!(results.len() >= 4, "the paths differ: {results:?}");
     for x in [-1, 0, 1] {
         case.check("valued", &[I32(x)]);
+    }
+    for x in [1, 3] {
+        case.check("dead", &[I32(x)]);
     }
 }
 
@@ -1305,7 +1327,11 @@ fn out_of_gas_happens_before_the_side_effects_of_the_failing_block() {
         let mut short = case.metered();
         let outcome = short.call("work", &[I32(3)], limit);
         assert_eq!(outcome.trap, Some(Trap::OutOfGas), "limit {limit}");
-        assert_eq!(short.memory(0, 8), [1, 0, 0, 0, 0, 0, 0, 0], "limit {limit}");
+        assert_eq!(
+            short.memory(0, 8),
+            [1, 0, 0, 0, 0, 0, 0, 0],
+            "limit {limit}"
+        );
         assert_eq!(short.global("g"), I32(0), "limit {limit}");
     }
     // The entry block costs i32.const 1 + i32.const 1 + i32.store 2 +
@@ -1316,7 +1342,10 @@ fn out_of_gas_happens_before_the_side_effects_of_the_failing_block() {
     assert_eq!(outcome.trap, Some(Trap::OutOfGas));
     assert_eq!(starved.memory(0, 8), [0; 8]);
     let mut fed = case.metered();
-    assert_eq!(fed.call("work", &[I32(3)], entry).trap, Some(Trap::OutOfGas));
+    assert_eq!(
+        fed.call("work", &[I32(3)], entry).trap,
+        Some(Trap::OutOfGas)
+    );
     assert_eq!(fed.memory(0, 8), [1, 0, 0, 0, 0, 0, 0, 0]);
 
     let n = 50;
@@ -1423,6 +1452,37 @@ fn a_successful_export_call_leaves_the_stack_height_unchanged() {
     assert_eq!(instance.stack_height(), 0);
 }
 
+/// The stack height measures the depth of the call stack, not the number of
+/// calls made: callers restore it after every call, direct or indirect.
+#[test]
+fn calls_in_a_loop_do_not_accumulate_stack_height() {
+    let case = Case::new(
+        r#"(module
+             (type $leaf (func (param i32) (result i32)))
+             (table 1 funcref)
+             (elem (i32.const 0) $leaf)
+             (func $leaf (type $leaf) local.get 0 i32.const 1 i32.add)
+             ;; far more calls than STACK_LIMIT / frame size of $leaf
+             (func (export "direct") (param $n i32) (result i32) (local $i i32)
+               loop $l
+                 local.get $i call $leaf local.set $i
+                 local.get $i local.get $n i32.lt_u br_if $l
+               end
+               local.get $i)
+             (func (export "indirect") (param $n i32) (result i32) (local $i i32)
+               loop $l
+                 local.get $i i32.const 0 call_indirect (type $leaf) local.set $i
+                 local.get $i local.get $n i32.lt_u br_if $l
+               end
+               local.get $i))"#,
+    );
+    let calls = STACK_LIMIT as i32;
+    let outcome = case.check("direct", &[I32(calls)]);
+    assert_eq!(outcome.results, vec![I32(calls)]);
+    let outcome = case.check("indirect", &[I32(calls)]);
+    assert_eq!(outcome.results, vec![I32(calls)]);
+}
+
 /// The module docs promise that "a call from the host leaves [the height]
 /// as it found it". A call that traps leaves the frames it had pushed: the
 /// thunk restores the height only on a normal return.
@@ -1435,7 +1495,7 @@ fn a_trapping_export_call_leaves_the_stack_height_unchanged() {
     let after_trap = instance.stack_height();
     let outcome = instance.call("noop", &[], UNLIMITED);
     assert_eq!(
-        (after_trap, outcome.trap),
+        (after_trap, outcome.trap.clone()),
         (0, None),
         "after a trapped call the stack height stays at {after_trap} units, \
          and the next call in the same instance fails with {:?}",

@@ -46,6 +46,7 @@ use std::sync::OnceLock;
 
 use gasworks_vm::instrument::Proposal;
 use gasworks_vm::{InstrumentConfig, Rejection, Rule, instrument};
+use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
@@ -289,6 +290,8 @@ enum Outcome {
     Text { quoted: bool, message: String },
     /// The bytes went through the instrumenter.
     Checked {
+        /// Size of the module in bytes.
+        len: usize,
         result: Result<(), Rejection>,
         /// For accepted modules: whether the output validates.
         output: Option<Result<(), String>>,
@@ -348,8 +351,12 @@ fn load_corpus() -> Corpus {
             .to_string();
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let buffer =
-            ParseBuffer::new(&text).unwrap_or_else(|e| panic!("lexing {}: {e}", path.display()));
+        // `names.wast` uses bidirectional overrides and other confusing
+        // characters in names on purpose.
+        let mut lexer = Lexer::new(&text);
+        lexer.allow_confusing_unicode(true);
+        let buffer = ParseBuffer::new_with_lexer(lexer)
+            .unwrap_or_else(|e| panic!("lexing {}: {e}", path.display()));
         let script: Wast =
             parser::parse(&buffer).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
         for directive in script.directives {
@@ -398,7 +405,7 @@ fn load_corpus() -> Corpus {
             };
             let outcome = match encoded {
                 Err((quoted, message)) => Outcome::Text { quoted, message },
-                Ok(wasm) => check(&wasm, &config),
+                Ok(wasm) => check(&wasm, &config, &format!("{stem}.wast:{line}")),
             };
             records.push(Record {
                 stem: stem.clone(),
@@ -426,15 +433,12 @@ fn encode_wat(module: &mut Wat<'_>) -> Result<Vec<u8>, (bool, String)> {
     module.encode().map_err(|e| (false, e.to_string()))
 }
 
-/// Instruments `wasm`, never letting a panic escape unnoticed.
-fn check(wasm: &[u8], config: &InstrumentConfig) -> Outcome {
-    let result = std::panic::catch_unwind(|| instrument(wasm, config));
+/// Instruments `wasm`; a panic fails the whole run, naming the module.
+fn check(wasm: &[u8], config: &InstrumentConfig, place: &str) -> Outcome {
+    let result = std::panic::catch_unwind(|| instrument(wasm, config).map_err(Box::new));
     let result = match result {
-        Ok(result) => result,
-        Err(_) => panic!(
-            "instrument panicked on a spec-suite module: {:02x?}",
-            &wasm[..wasm.len().min(64)]
-        ),
+        Ok(result) => result.map_err(|rejection| *rejection),
+        Err(_) => panic!("instrument panicked on the module at {place}"),
     };
     let oracle = Oracle::scan(wasm);
     match result {
@@ -444,12 +448,14 @@ fn check(wasm: &[u8], config: &InstrumentConfig) -> Outcome {
                 .map(|_| ())
                 .map_err(|e| e.to_string());
             Outcome::Checked {
+                len: wasm.len(),
                 result: Ok(()),
                 output: Some(output),
                 oracle,
             }
         }
         Err(rejection) => Outcome::Checked {
+            len: wasm.len(),
             result: Err(rejection),
             output: None,
             oracle,
@@ -506,6 +512,7 @@ fn feature_expectation(record: &Record) -> Option<Expected> {
 fn spec_reject() {
     let corpus = corpus();
     let mut rejected = 0usize;
+    let mut rejected_assertions = 0usize;
     let mut by_text_parser = 0usize;
     let mut by_text_parser_quoted = 0usize;
     let mut wrongly_accepted = Vec::new();
@@ -529,6 +536,7 @@ fn spec_reject() {
         match &record.outcome {
             Outcome::Text { quoted, .. } => {
                 rejected += 1;
+                rejected_assertions += usize::from(record.kind.must_be_rejected());
                 by_text_parser += 1;
                 if *quoted {
                     by_text_parser_quoted += 1;
@@ -547,21 +555,22 @@ fn spec_reject() {
                 ..
             } => {
                 rejected += 1;
+                rejected_assertions += usize::from(record.kind.must_be_rejected());
                 // The feature rule is required of the modules the suite says
                 // are valid; an invalid or malformed module of a float file
                 // may be rejected for its own defect first.
-                if let Some(expected @ (Expected::Float | Expected::Simd)) = expectation {
-                    if !record.kind.must_be_rejected() {
-                        feature_checked += 1;
-                        *feature_rules.entry(rule_name(&rejection.rule)).or_default() += 1;
-                        if !rule_matches(expected, &rejection.rule) {
-                            wrong_rule.push(format!(
-                                "{} ({}): expected {expected:?}, got {}",
-                                record.place(),
-                                record.kind.text(),
-                                rejection
-                            ));
-                        }
+                if let Some(expected @ (Expected::Float | Expected::Simd)) = expectation
+                    && !record.kind.must_be_rejected()
+                {
+                    feature_checked += 1;
+                    *feature_rules.entry(rule_name(&rejection.rule)).or_default() += 1;
+                    if !rule_matches(expected, &rejection.rule) {
+                        wrong_rule.push(format!(
+                            "{} ({}): expected {expected:?}, got {}",
+                            record.place(),
+                            record.kind.text(),
+                            rejection
+                        ));
                     }
                 }
             }
@@ -582,11 +591,12 @@ fn spec_reject() {
     );
     println!(
         "spec-reject: {rejected} rejected, {} wrongly accepted \
-         ({} of the rejected by the wast text parser before the instrumenter, \
-         {by_text_parser_quoted} of them `module quote`; \
+         ({rejected_assertions} assert_invalid/assert_malformed and {} float/SIMD modules; \
+         {by_text_parser} of the rejected are text that the wast parser refused before \
+         the instrumenter saw bytes, {by_text_parser_quoted} of them `module quote`; \
          {} float/SIMD modules with the wrong rule; {} files)",
         wrongly_accepted.len(),
-        by_text_parser,
+        rejected - rejected_assertions,
         wrong_rule.len(),
         corpus.files
     );
@@ -646,10 +656,14 @@ fn integer_files_are_accepted_or_rejected_by_policy() {
                     rule_name(&rejection.rule)
                 )),
                 rule if run_as_is => {
-                    policy
-                        .entry(rule_name(rule))
-                        .or_default()
-                        .push(format!("{}: {rejection}", record.place()));
+                    policy.entry(rule_name(rule)).or_default().push(match rule {
+                        // Imports are the bulk: the suite links against
+                        // `spectest` and its own modules.
+                        Rule::UnknownImport { module, name } => {
+                            format!("{}: \"{module}\" \"{name}\"", record.place())
+                        }
+                        _ => format!("{}: {rejection}", record.place()),
+                    });
                 }
                 _ => {}
             },
@@ -680,4 +694,31 @@ fn integer_files_are_accepted_or_rejected_by_policy() {
         "{} plain modules wrongly rejected or badly instrumented (listed above)",
         failures.len()
     );
+}
+
+/// Every rejection of every module of the suite points into the module (its
+/// end included, for truncated input).
+#[test]
+fn rejection_offsets_are_inside_the_module() {
+    let mut outside = Vec::new();
+    let mut checked = 0usize;
+    for record in &corpus().records {
+        if let Outcome::Checked {
+            len,
+            result: Err(rejection),
+            ..
+        } = &record.outcome
+        {
+            checked += 1;
+            if rejection.offset > *len as u64 {
+                outside.push(format!(
+                    "{}: offset {:#x} in a {len}-byte module: {rejection}",
+                    record.place(),
+                    rejection.offset
+                ));
+            }
+        }
+    }
+    assert!(checked > 1_000, "only {checked} rejections");
+    assert!(outside.is_empty(), "{outside:#?}");
 }

@@ -6,7 +6,7 @@
 //! contract.wasm --(instrument)--> instrumented.wasm --(compile)--> compiled module --(execute)--> outcome
 //! ```
 //!
-//! - [`instrument`] validates uploaded wasm against the accepted profile (the
+//! - [`instrument`](mod@instrument) validates uploaded wasm against the accepted profile (the
 //!   integer subset of WebAssembly 2.0), enforces the static [`limits`], and
 //!   injects gas and stack metering as plain wasm. Its output is the gas
 //!   specification: any spec-compliant engine running it with the two

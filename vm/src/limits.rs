@@ -7,8 +7,10 @@
 //! by constants a chain can plan for.
 //!
 //! Peer values are given as "CosmWasm / NEAR / Soroban / pallet-contracts /
-//! Stylus" where each applies; "none" means the peer does not limit that
-//! quantity separately. See `docs/limits.md` for the same table with sources.
+//! Stylus" where each applies; "none" means we found no separate limit for
+//! that quantity. pallet-contracts values marked "older" were in its
+//! `Schedule` limits and were removed in its last Wasm versions. See
+//! `docs/limits.md` for the same table with sources and versions.
 //!
 //! The limits are consensus rules: changing one changes which modules a chain
 //! accepts. [`Limits::CONSENSUS`] is the set every node uses; a different set
@@ -21,91 +23,101 @@ pub struct Limits {
     ///
     /// Bounds storage, hashing and instrumentation time per upload. 512 KiB
     /// holds large Rust contracts with room to spare (an SDK token contract is
-    /// well under 32 KiB). Peers: CosmWasm 3 MiB (wasmd upload default 800 KiB)
-    /// / NEAR 4 MiB / Soroban 64 KiB (network setting) / pallet-contracts
-    /// ~123 KiB / Stylus 128 KiB after decompression.
+    /// well under 32 KiB). Peers: CosmWasm 800 KiB (wasmd; 3 MiB by
+    /// governance) / NEAR 4 MiB / Soroban 128 KiB (network setting) /
+    /// pallet-contracts 123 KiB (runtime config) / Stylus 128 KiB after
+    /// decompression.
     pub module_bytes: u32,
     /// Most functions defined in the module (imports not counted).
     ///
     /// Bounds per-module compile state. Peers: CosmWasm 20,000 / NEAR 10,000
-    /// / Soroban (wasmi) 10,000 / pallet-contracts none / Stylus 4,096+.
+    /// (imports included) / Soroban (wasmi) 10,000 / pallet-contracts none /
+    /// Stylus 4,096.
     pub functions: u32,
     /// Most parameters of one function type.
     ///
     /// Every parameter is a slot in the callee's frame. Peers: CosmWasm 100 /
-    /// NEAR none / Soroban (wasmi) 32 / pallet-contracts 128 / Stylus none.
+    /// NEAR 64 / Soroban (wasmi) 32 / pallet-contracts 128 (older) / Stylus
+    /// none.
     pub params_per_function: u32,
     /// Most parameters summed over all types of the type section.
     ///
     /// Bounds the type section's size independently of the type count.
-    /// Peers: CosmWasm 10,000 / others none.
+    /// Peers: CosmWasm 10,000 (summed over functions) / NEAR 50,000 / others
+    /// none.
     pub params_total: u32,
     /// Most results of one function or block type (multi-value).
     ///
-    /// rustc emits at most a handful. Peers: CosmWasm 1 / Soroban (wasmi) 32
-    /// / others none.
+    /// rustc emits at most a handful. Peers: CosmWasm 1 / NEAR none /
+    /// Soroban 1 (multi-value off) / pallet-contracts 1 (multi-value off) /
+    /// Stylus none.
     pub results_per_function: u32,
     /// Most locals declared in one function (parameters not counted).
     ///
     /// Locals are zero-initialised at every call and charged per local; the
-    /// frame size counts them. Peers: CosmWasm none (via gas) / NEAR none per
-    /// function / pallet-contracts 1,024 / Stylus none (frame size limit).
+    /// frame size counts them. Peers: CosmWasm 100 / NEAR none per function /
+    /// Soroban none / pallet-contracts 1,024 (older) / Stylus 348.
     pub locals_per_function: u32,
     /// Most locals declared in all functions together.
     ///
     /// Bounds the memory the compiled module needs for local declarations.
-    /// Peers: NEAR 1,000,000 / others none.
+    /// Peers: CosmWasm 10,000 / NEAR 1,000,000 / others none.
     pub locals_total: u32,
     /// Most globals (imported and defined).
     ///
-    /// rustc emits one to three. Peers: CosmWasm none / Soroban (wasmi) 1,000
-    /// / pallet-contracts 256 / Stylus 4,096.
+    /// rustc emits one to three. Peers: CosmWasm none / NEAR none / Soroban
+    /// (wasmi) 1,000 / pallet-contracts 256 (older) / Stylus 32,768.
     pub globals: u32,
     /// Most entries in the type section.
     ///
-    /// Peers: Soroban (wasmi) none / NEAR none / Stylus 4,096.
+    /// Peers: NEAR 1,024 / others none.
     pub types: u32,
     /// Most tables.
     ///
     /// rustc emits one (the indirect-call table); reference types allow more.
-    /// Peers: CosmWasm 1 / NEAR 1 / Soroban (wasmi) 100 / pallet-contracts 1.
+    /// Peers: CosmWasm 1 / NEAR 1 / Soroban 1 / pallet-contracts 1 / Stylus 1
+    /// (the last three with reference types off).
     pub tables: u32,
     /// Largest initial and maximum size of a table, in elements.
     ///
     /// A table is allocated in full at instantiation. Peers: CosmWasm 2,500
-    /// / NEAR 10,000 / pallet-contracts 4,096.
+    /// / NEAR 10,000 / Soroban 1,000 / pallet-contracts 4,096 (older) /
+    /// Stylus 4,096 (all tables together).
     pub table_elements: u32,
     /// Largest initial and declared maximum linear memory, in 64 KiB pages;
     /// also the page limit `memory.grow` enforces at run time.
     ///
-    /// 512 pages (32 MiB). Peers: CosmWasm 512 / NEAR 2,048 / Soroban
-    /// network setting / pallet-contracts 16 / Stylus 128 (gas-priced).
+    /// 512 pages (32 MiB). Peers: CosmWasm 512 / NEAR 2,048 / Soroban none
+    /// (40 MiB memory budget per transaction) / pallet-contracts 16 / Stylus
+    /// 128 initial (growth gas-priced).
     pub memory_pages: u32,
     /// Most data segments.
     ///
-    /// rustc emits a few. Peers: Soroban (wasmi) 1,000 / others none.
+    /// rustc emits a few. Peers: Soroban (wasmi) 1,000 / Stylus 128 / others
+    /// none.
     pub data_segments: u32,
     /// Most element segments.
     ///
-    /// Peers: Soroban (wasmi) 1,000 / others none.
+    /// Peers: Soroban (wasmi) 1,000 / Stylus 128 / others none.
     pub element_segments: u32,
     /// Most targets of one `br_table` (the default target not counted).
     ///
     /// Decoding and compiling a `br_table` is linear in its targets; the
     /// limit bounds a single instruction's cost. Peers: pallet-contracts 256
-    /// / others none (bounded by body size).
+    /// (older) / others none (bounded by body size).
     pub br_table_targets: u32,
     /// Deepest nesting of `block`, `loop` and `if` inside one function (the
     /// function body's own block not counted).
     ///
     /// LLVM lowers a `match` into one nested block per arm, so this must be
     /// generous; it also bounds the control stack of the validator and of the
-    /// compiler. Peers: Stylus none / NEAR none (bounded by body size).
+    /// compiler. Peers: none; NEAR counts blocks instead (5,000 per
+    /// function).
     pub nesting_depth: u32,
     /// Largest function body, in bytes (locals declarations included).
     ///
-    /// Bounds the work for one function. Peers: NEAR none / Soroban none /
-    /// wasmtime 7,654,321 (implementation limit).
+    /// Bounds the work for one function. Peers: NEAR 196,608 / Stylus
+    /// 65,536 operators / others none; wasmparser's own limit is 7,654,321.
     pub function_body_bytes: u32,
     /// Most imports.
     ///
@@ -114,7 +126,8 @@ pub struct Limits {
     pub imports: u32,
     /// Most exports.
     ///
-    /// Peers: CosmWasm none / Soroban none / Stylus none.
+    /// Peers: pallet-contracts 2 (`call`, `deploy`) / Stylus 1,024 / others
+    /// none.
     pub exports: u32,
 }
 

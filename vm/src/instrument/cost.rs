@@ -411,7 +411,10 @@ pub fn cost_table_hash() -> String {
 /// The canonical text the cost-table hash is computed over: one line per
 /// accepted operator (`i32.add base=1`), then the other gas constants.
 pub fn canonical_schedule() -> String {
-    let mut text = String::from("gasworks cost table v1\n");
+    // The version line stands for the rules the table does not spell out:
+    // where metered blocks end, where charges are placed, the canonical
+    // charge forms. Change it when they change.
+    let mut text = String::from("gasworks cost table v1; metering rules v1\n");
     for (visit, verdict) in OPERATORS {
         if let Verdict::Accept(price) = verdict {
             text.push_str(&format!(

@@ -2,7 +2,7 @@
 //! stack-height global, the export thunks, and every original section with
 //! function indices moved past the metering imports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasmparser::ExternalKind;
@@ -17,7 +17,8 @@ impl ModuleInstrumenter<'_> {
     pub(super) fn encode(self) -> Result<Instrumented, Rejection> {
         use wasm_encoder::{
             CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
-            GlobalType, ImportSection, Module, RawSection, TypeSection,
+            GlobalType, ImportSection, MemorySection, Module, RawSection, TableSection,
+            TypeSection,
         };
         let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
         let reencode_error = |e: wasm_encoder::reencode::Error<core::convert::Infallible>| {
@@ -69,13 +70,15 @@ impl ModuleInstrumenter<'_> {
         module.section(&imports);
 
         // Functions: the originals, then one thunk per exported function.
-        let mut thunks: BTreeMap<u32, u32> = BTreeMap::new();
-        for export in &self.exports {
-            if export.kind == ExternalKind::Func && export.index >= imported {
-                let next = FUNCTION_SHIFT + imported + defined + thunks.len() as u32;
-                thunks.entry(export.index).or_insert(next);
-            }
-        }
+        // Thunks are numbered in the order of the functions they call.
+        let exported: BTreeSet<u32> = self
+            .exports
+            .iter()
+            .filter(|export| export.kind == ExternalKind::Func && export.index >= imported)
+            .map(|export| export.index)
+            .collect();
+        let first_thunk = FUNCTION_SHIFT + imported + defined;
+        let thunks: BTreeMap<u32, u32> = exported.into_iter().zip(first_thunk..).collect();
         let mut functions = FunctionSection::new();
         for ty in &self.functions {
             functions.function(*ty);
@@ -86,11 +89,36 @@ impl ModuleInstrumenter<'_> {
         }
         module.section(&functions);
 
-        if let Some(data) = self.table_section {
-            module.section(&RawSection { id: 4, data });
+        // Tables and memory, with the limits written in as their maximum so
+        // that any engine running the module enforces them: `memory.grow`
+        // and `table.grow` return -1 beyond them.
+        if !self.table_types.is_empty() {
+            let mut tables = TableSection::new();
+            for ty in &self.table_types {
+                let limit = u64::from(self.limits.table_elements);
+                tables.table(wasm_encoder::TableType {
+                    element_type: RoundtripReencoder
+                        .ref_type(ty.element_type)
+                        .map_err(reencode_error)?,
+                    table64: false,
+                    minimum: ty.initial,
+                    maximum: Some(ty.maximum.map_or(limit, |max| max.min(limit))),
+                    shared: false,
+                });
+            }
+            module.section(&tables);
         }
-        if let Some(data) = self.memory_section {
-            module.section(&RawSection { id: 5, data });
+        if let Some((initial, maximum)) = self.memory {
+            let limit = u64::from(self.limits.memory_pages);
+            let mut memories = MemorySection::new();
+            memories.memory(wasm_encoder::MemoryType {
+                minimum: initial,
+                maximum: Some(maximum.map_or(limit, |max| max.min(limit))),
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            });
+            module.section(&memories);
         }
 
         // Globals: the originals, then the stack height.

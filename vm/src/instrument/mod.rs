@@ -13,7 +13,7 @@
 //! point anywhere (types, locals, globals, block types, `select` types,
 //! operators, constants, dead code included), every other proposal, imports
 //! that the host-API manifest does not offer, the reserved metering names, a
-//! start function, and every static [`Limits`](crate::limits::Limits) value
+//! start function, and every static [`Limits`] value
 //! are rejected with a typed [`Rule`].
 //!
 //! # What is injected (the gas specification)
@@ -42,9 +42,16 @@
 //! size, [`FRAME_OVERHEAD`] + params + declared locals + maximum operand stack
 //! height, keeps the new height in a local, and calls `stack_exhausted` when
 //! the height exceeds [`STACK_LIMIT`]. After every call to a wasm function the
-//! caller restores the height from that local. Every exported function is
-//! reached through an injected thunk that saves and restores the height, so a
-//! call from the host leaves it as it found it.
+//! caller restores the height from that local. Every exported function the
+//! module defines is reached through an injected thunk that saves and
+//! restores the height, so a call from the host leaves it as it found it. A
+//! trap leaves the height where it was: an instance that trapped is discarded.
+//!
+//! The limits that also bind at run time are written into the module: every
+//! memory and table gets the limit ([`Limits::memory_pages`],
+//! [`Limits::table_elements`]) as its maximum (or keeps a smaller declared
+//! one), so that `memory.grow` and `table.grow` return -1 beyond it on any
+//! engine.
 //!
 //! Instrumenting is a pure function of the input bytes and the configuration;
 //! it runs in one linear pass over the module (a linear pass over each body,
@@ -173,6 +180,10 @@ fn accepted_features() -> WasmFeatures {
         | WasmFeatures::MULTI_VALUE
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::REFERENCE_TYPES
+        // Not the GC proposal: this flag lets `externref` through at all
+        // (wasmparser otherwise admits only `funcref`); `anyref`, structs and
+        // arrays still need `GC`, which stays off.
+        | WasmFeatures::GC_TYPES
 }
 
 /// Validates `wasm`, checks it against the accepted profile and the limits,
@@ -209,8 +220,8 @@ struct ModuleInstrumenter<'a> {
     memories: u32,
     memory: Option<(u64, Option<u64>)>,
     /// Raw contents of sections copied unchanged.
-    table_section: Option<&'a [u8]>,
-    memory_section: Option<&'a [u8]>,
+    /// Table types, in order (re-encoded with their maximum capped).
+    table_types: Vec<wasmparser::TableType>,
     data_section: Option<&'a [u8]>,
     data_count: Option<u32>,
     global_section: Option<wasmparser::GlobalSectionReader<'a>>,
@@ -237,8 +248,7 @@ impl<'a> ModuleInstrumenter<'a> {
             tables: 0,
             memories: 0,
             memory: None,
-            table_section: None,
-            memory_section: None,
+            table_types: Vec::new(),
             data_section: None,
             data_count: None,
             global_section: None,
@@ -380,6 +390,34 @@ mod tests {
         assert!(
             message
                 .ends_with("floating point is not allowed, results would differ between machines")
+        );
+    }
+
+    #[test]
+    fn run_time_limits_are_written_into_memory_and_tables() {
+        let limits = Limits::CONSENSUS;
+        let out = instrument_wat("(module (memory 1) (table 1 funcref) (table 2 7 externref))")
+            .expect("accepted");
+        let mut memories = Vec::new();
+        let mut tables = Vec::new();
+        for payload in Parser::new(0).parse_all(&out.module) {
+            match payload.expect("output parses") {
+                wasmparser::Payload::MemorySection(reader) => {
+                    memories.extend(reader.into_iter().map(|m| m.expect("memory")));
+                }
+                wasmparser::Payload::TableSection(reader) => {
+                    tables.extend(reader.into_iter().map(|t| t.expect("table").ty));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(memories.len(), 1);
+        assert_eq!(memories[0].maximum, Some(u64::from(limits.memory_pages)));
+        assert_eq!(tables[0].maximum, Some(u64::from(limits.table_elements)));
+        assert_eq!(
+            tables[1].maximum,
+            Some(7),
+            "a smaller declared maximum is kept"
         );
     }
 }

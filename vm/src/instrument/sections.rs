@@ -59,20 +59,18 @@ impl<'a> ModuleInstrumenter<'a> {
                 }
             }
             Payload::TableSection(reader) => {
-                self.tables += reader.count();
+                self.tables = self.tables.saturating_add(reader.count());
                 self.check_limit(Limit::Tables, u64::from(self.tables), reader.range().start)?;
                 for table in reader.clone().into_iter_with_offsets() {
                     let (offset, table) = table.map_err(malformed)?;
                     self.check_table(offset, &table)?;
                 }
-                self.table_section = Some(&self.wasm[section_range(reader.range())]);
             }
             Payload::MemorySection(reader) => {
                 for memory in reader.clone().into_iter_with_offsets() {
                     let (offset, memory) = memory.map_err(malformed)?;
                     self.check_memory(offset, &memory)?;
                 }
-                self.memory_section = Some(&self.wasm[section_range(reader.range())]);
             }
             Payload::TagSection(reader) => {
                 return Err(Rejection::new(
@@ -85,7 +83,7 @@ impl<'a> ModuleInstrumenter<'a> {
             }
             Payload::GlobalSection(reader) => {
                 let first = self.globals;
-                self.globals += reader.count();
+                self.globals = self.globals.saturating_add(reader.count());
                 self.check_limit(
                     Limit::Globals,
                     u64::from(self.globals),
@@ -335,7 +333,7 @@ impl<'a> ModuleInstrumenter<'a> {
         Ok(())
     }
 
-    fn check_table(&self, offset: u64, table: &wasmparser::Table) -> Result<(), Rejection> {
+    fn check_table(&mut self, offset: u64, table: &wasmparser::Table) -> Result<(), Rejection> {
         let ty = &table.ty;
         if ty.table64 {
             return Err(proposal(Proposal::Memory64, "a 64-bit table", offset));
@@ -355,6 +353,7 @@ impl<'a> ModuleInstrumenter<'a> {
         if let Some(maximum) = ty.maximum {
             self.check_limit(Limit::TableElements, maximum, offset)?;
         }
+        self.table_types.push(*ty);
         Ok(())
     }
 
