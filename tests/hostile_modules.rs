@@ -21,6 +21,10 @@
 //! Limits are built programmatically with wasm-encoder from
 //! [`Limits::CONSENSUS`]: each one exactly at the limit (accepted, and the
 //! output validates) and one over (rejected with `found = max + 1`). The
+//! declared-size bombs (a few bytes claiming four billion entries) must be
+//! rejected from the count alone. Near misses (the integer, reference-type
+//! and import forms next to each hostile one) must be accepted, so that the
+//! rejections above are for the construct under test. The
 //! deep-nesting and huge-`br_table` modules run on a thread with a 256 KiB
 //! stack, which a recursive decoder or validator would overflow. The last
 //! test feeds every truncation and a few thousand deterministic byte flips of

@@ -34,6 +34,9 @@
 //!    plain module of a non-float, non-SIMD file fails that test, and so does
 //!    an accepted module whose instrumented output does not validate.
 //!
+//! 4. Every rejection's offset lies inside its module
+//!    (`rejection_offsets_are_inside_the_module`).
+//!
 //! One summary line is printed:
 //! `spec-reject: N rejected, M wrongly accepted (...)`, where N and M count
 //! the modules that must be rejected (concerns 1 and 2), and the parenthesis

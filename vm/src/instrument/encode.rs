@@ -161,11 +161,20 @@ impl ModuleInstrumenter<'_> {
             module.section(&exports);
         }
 
+        // Elements: the originals, then a declarative segment for the
+        // exported functions, which their exports no longer declare (the
+        // exports now name the thunks) and which `ref.func` may still name.
+        let mut elements = wasm_encoder::ElementSection::new();
         if let Some(reader) = self.element_section.clone() {
-            let mut elements = wasm_encoder::ElementSection::new();
             shift
                 .parse_element_section(&mut elements, reader)
                 .map_err(reencode_error)?;
+        }
+        if !thunks.is_empty() {
+            let originals: Vec<u32> = thunks.keys().map(|f| f + FUNCTION_SHIFT).collect();
+            elements.declared(wasm_encoder::Elements::Functions(originals.into()));
+        }
+        if !elements.is_empty() {
             module.section(&elements);
         }
         if let Some(count) = self.data_count {

@@ -109,10 +109,12 @@ pub(super) fn instrument_function(
         let (op, offset) = reader.read_with_offset().map_err(malformed)?;
         let end = reader.original_position();
         let price = price_of(&op, offset)?;
+        let bytes = &context.wasm[offset as usize..end as usize];
+        check_encoding(bytes, offset)?;
         check_operands(&op, offset, context.limits, &mut depth)?;
         validator.op(offset, &op).map_err(invalid)?;
         max_height = max_height.max(validator.operand_stack_height());
-        emitter.emit(&op, price, &context.wasm[offset as usize..end as usize])?;
+        emitter.emit(&op, price, bytes)?;
     }
     reader.finish().map_err(malformed)?;
 
@@ -162,6 +164,62 @@ fn price_of(op: &Operator<'_>, offset: u64) -> Result<Price, Rejection> {
             offset,
         )),
     }
+}
+
+/// Rejects the encodings that wasmparser decodes for later proposals but that
+/// WebAssembly 2.0 calls malformed: a memory index that is not the single
+/// reserved byte `0x00` (multi-memory), and a memarg whose alignment flags
+/// carry bit 6 (a memory index follows, multi-memory).
+fn check_encoding(bytes: &[u8], offset: u64) -> Result<(), Rejection> {
+    let malformed = |what: &str| {
+        Err(Rejection::new(
+            Rule::Malformed {
+                message: format!("{what} (multi-memory encoding)"),
+            },
+            offset,
+        ))
+    };
+    // How many single-byte memory indices end the operator.
+    let reserved_bytes = match bytes {
+        // memory.size, memory.grow
+        [0x3f | 0x40, ..] => 1,
+        // memory.init, memory.fill (0xfc 8, 0xfc 11; the sub-opcode may be overlong)
+        [0xfc, ..] => match read_u32_leb(&bytes[1..]) {
+            Some(8 | 11) => 1,
+            Some(10) => 2,
+            _ => 0,
+        },
+        // loads and stores: flags, then offset
+        [0x28..=0x3e, rest @ ..] => {
+            if read_u32_leb(rest).is_some_and(|flags| flags & 0x40 != 0) {
+                return malformed("a memarg with a memory index");
+            }
+            0
+        }
+        _ => 0,
+    };
+    if reserved_bytes > 0 {
+        let n = bytes.len();
+        let canonical = n > reserved_bytes
+            && bytes[n - reserved_bytes..].iter().all(|b| *b == 0)
+            && bytes[n - reserved_bytes - 1] & 0x80 == 0;
+        if !canonical {
+            return malformed("a memory index other than the reserved byte 0x00");
+        }
+    }
+    Ok(())
+}
+
+/// Reads an unsigned LEB128 `u32` from the start of `bytes`, if there is one.
+fn read_u32_leb(bytes: &[u8]) -> Option<u32> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return u32::try_from(value).ok();
+        }
+    }
+    None
 }
 
 /// Checks the operands the cost table cannot see: block and `select` types,

@@ -308,7 +308,11 @@ impl<'a> ModuleInstrumenter<'a> {
                             })?;
                     allocations = func_validator.into_allocations();
                     self.locals_total += translated.declared_locals;
-                    self.check_limit(Limit::LocalsTotal, self.locals_total, body.range().start)?;
+                    self.check_limit(Limit::LocalsTotal, self.locals_total, body.range().start)
+                        .map_err(|mut rejection| {
+                            rejection.function = Some(FunctionRef { index, name: None });
+                            rejection
+                        })?;
                     self.bodies.push(translated);
                 }
                 ValidPayload::End(_) => break,

@@ -64,12 +64,14 @@ impl<'a> ModuleInstrumenter<'a> {
                 for table in reader.clone().into_iter_with_offsets() {
                     let (offset, table) = table.map_err(malformed)?;
                     self.check_table(offset, &table)?;
+                    check_limits_encoding(self.wasm, offset, true)?;
                 }
             }
             Payload::MemorySection(reader) => {
                 for memory in reader.clone().into_iter_with_offsets() {
                     let (offset, memory) = memory.map_err(malformed)?;
                     self.check_memory(offset, &memory)?;
+                    check_limits_encoding(self.wasm, offset, false)?;
                 }
             }
             Payload::TagSection(reader) => {
@@ -467,21 +469,57 @@ pub(super) fn check_val_type(
 
 /// Accepts `funcref` and `externref` only.
 pub(super) fn check_ref_type(ty: wasmparser::RefType, offset: u64) -> Result<(), Rejection> {
+    use wasmparser::{AbstractHeapType as A, HeapType};
     if ty == wasmparser::RefType::FUNCREF || ty == wasmparser::RefType::EXTERNREF {
-        Ok(())
-    } else if ty.is_concrete_type_ref() || !ty.is_nullable() {
-        Err(proposal(
-            Proposal::FunctionReferences,
-            &format!("the reference type {ty}"),
-            offset,
-        ))
-    } else {
-        Err(proposal(
-            Proposal::Gc,
-            &format!("the reference type {ty}"),
-            offset,
-        ))
+        return Ok(());
     }
+    let what = format!("the reference type {ty}");
+    let proposal_of = match ty.heap_type() {
+        HeapType::Abstract { shared: true, .. } => Proposal::Threads,
+        HeapType::Abstract {
+            ty: A::Exn | A::NoExn,
+            ..
+        } => Proposal::Exceptions,
+        HeapType::Abstract {
+            ty: A::Cont | A::NoCont,
+            ..
+        } => Proposal::Other,
+        HeapType::Abstract {
+            ty: A::Func | A::Extern,
+            ..
+        } => Proposal::FunctionReferences,
+        HeapType::Abstract { .. } => Proposal::Gc,
+        HeapType::Concrete(_) => Proposal::FunctionReferences,
+        HeapType::Exact(_) => Proposal::Gc,
+    };
+    Err(proposal(proposal_of, &what, offset))
+}
+
+/// Re-reads the limits of the table or memory type at `offset` the way
+/// WebAssembly 2.0 encodes them: the `funcref`/`externref` byte (tables),
+/// flags 0 or 1, then `u32` sizes. wasmparser reads the sizes as `u64`
+/// (memory64), so it accepts a 6-byte or longer LEB128 there that 2.0 calls
+/// malformed; the other flags were rejected by the type checks already.
+fn check_limits_encoding(wasm: &[u8], offset: u64, table: bool) -> Result<(), Rejection> {
+    let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
+    let rest = wasm.get(offset as usize..).unwrap_or_default();
+    let mut reader = wasmparser::BinaryReader::new(rest, offset);
+    if table {
+        let element = reader.read_u8().map_err(malformed)?;
+        if element != 0x70 && element != 0x6f {
+            return Err(proposal(
+                Proposal::FunctionReferences,
+                "a typed reference encoding of a table's element type",
+                offset,
+            ));
+        }
+    }
+    let flags = reader.read_u8().map_err(malformed)?;
+    reader.read_var_u32().map_err(malformed)?;
+    if flags & 1 != 0 {
+        reader.read_var_u32().map_err(malformed)?;
+    }
+    Ok(())
 }
 
 /// Accepts the constant expressions of WebAssembly 2.0: one `i32.const`,
