@@ -30,7 +30,8 @@
 //! 4. Every frame takes `FRAME_OVERHEAD + params + declared locals + maximum
 //!    operand stack height` units; a call that would take the height above
 //!    `STACK_LIMIT` traps with stack exhausted (its own kind); a call from the
-//!    host leaves the height as it found it.
+//!    host that returns leaves the height as it found it, one that traps
+//!    leaves it where it was at the trap (a trapped instance is discarded).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -1368,17 +1369,19 @@ fn out_of_gas_happens_before_the_side_effects_of_the_failing_block() {
 /// Two recursive functions whose frame sizes are worked out by hand from the
 /// formula `FRAME_OVERHEAD + params + declared locals + max operand height`.
 const RECURSION: &str = r#"(module
-  ;; params 1, declared locals 2; operand heights: local.get 1, if 0,
-  ;; local.get 1, i32.const 2, i32.sub 1, call 0: maximum 2.
+  ;; params 1, declared locals 2. Operand stack height after each operator:
+  ;; local.get→1, if→0, local.get→1, i32.const→2, i32.sub→1, call→0, end→0.
+  ;; Maximum 2: frame = FRAME_OVERHEAD + 1 + 2 + 2.
   (func $down (export "down") (param $n i32) (local i64 i64)
     local.get $n
     if
       local.get $n i32.const 1 i32.sub call $down
     end)
-  ;; params 3, no declared locals; operand heights: local.get 1, local.get 2,
-  ;; i64.add 1, local.get 2, if 1, local.get 2, i32.const 3, i32.sub 2,
-  ;; local.get 3, local.get 4, call 2, end 2, else: i64.const 2; i64.add 1.
-  ;; Maximum 4.
+  ;; params 3, no declared locals. Operand stack height after each operator:
+  ;; local.get→1, local.get→2, i64.add→1, local.get→2, if→1,
+  ;; then: local.get→2, i32.const→3, i32.sub→2, local.get→3, local.get→4,
+  ;; call→2; else: i64.const→2; end→2, i64.add→1.
+  ;; Maximum 4: frame = FRAME_OVERHEAD + 3 + 0 + 4.
   (func $wide (export "wide") (param $n i32) (param $a i64) (param $b i64) (result i64)
     local.get $a local.get $b i64.add
     local.get $n
@@ -1390,7 +1393,7 @@ const RECURSION: &str = r#"(module
       i64.const 0
     end
     i64.add)
-  ;; no params, locals or operands: the smallest frame
+  ;; no params, locals or operands: the smallest frame, FRAME_OVERHEAD
   (func $forever (export "forever") call $forever)
   (func (export "noop")))"#;
 
@@ -1415,6 +1418,7 @@ fn unbounded_recursion_traps_with_stack_exhausted() {
 #[test]
 fn recursion_just_under_the_stack_limit_succeeds() {
     let case = Case::new(RECURSION);
+    // Frame sizes from the comments in RECURSION.
     let down_frame = FRAME_OVERHEAD + 1 + 2 + 2;
     let wide_frame = FRAME_OVERHEAD + 3 + 4;
 
@@ -1483,22 +1487,30 @@ fn calls_in_a_loop_do_not_accumulate_stack_height() {
     assert_eq!(outcome.results, vec![I32(calls)]);
 }
 
-/// The module docs promise that "a call from the host leaves [the height]
-/// as it found it". A call that traps leaves the frames it had pushed: the
-/// thunk restores the height only on a normal return.
+/// A trap leaves the stack height where it was (module docs of `instrument`,
+/// docs/gas.md section 5): the thunk restores it only on a normal return, so
+/// an instance that trapped must be discarded.
 #[test]
-fn a_trapping_export_call_leaves_the_stack_height_unchanged() {
+fn a_trap_leaves_the_stack_height_where_it_was() {
     let case = Case::new(RECURSION);
+
+    // Stack exhausted: the failing prologue had already added its frame.
     let mut instance = case.metered();
     let trapped = instance.call("forever", &[], UNLIMITED);
     assert_eq!(trapped.trap, Some(Trap::StackExhausted));
-    let after_trap = instance.stack_height();
+    let frames = STACK_LIMIT / FRAME_OVERHEAD + 1;
+    assert_eq!(instance.stack_height(), (frames * FRAME_OVERHEAD) as i32);
+    // So the next call in the same instance exhausts the stack at once.
     let outcome = instance.call("noop", &[], UNLIMITED);
-    assert_eq!(
-        (after_trap, outcome.trap.clone()),
-        (0, None),
-        "after a trapped call the stack height stays at {after_trap} units, \
-         and the next call in the same instance fails with {:?}",
-        outcome.trap
-    );
+    assert_eq!(outcome.trap, Some(Trap::StackExhausted));
+
+    // Out of gas with one unit less than down(5) costs: the last charge is
+    // down(0)'s entry charge (the blocks after each call cost 0), which
+    // fails before down(0)'s prologue, with down(5) .. down(1) on the stack.
+    let cost = case.check("down", &[I32(5)]).gas_used;
+    let mut instance = case.metered();
+    let outcome = instance.call("down", &[I32(5)], cost - 1);
+    assert_eq!(outcome.trap, Some(Trap::OutOfGas));
+    let down_frame = FRAME_OVERHEAD + 1 + 2 + 2;
+    assert_eq!(instance.stack_height(), (5 * down_frame) as i32);
 }
