@@ -340,19 +340,35 @@ wasmparser::for_each_operator!(define_operator_table);
 /// A visitor that looks each operator up in the cost table.
 pub(crate) struct Classifier;
 
+/// A visitor that names each operator (its wasmparser visitor name); used
+/// only to word rejections, so that the hot path carries no names.
+pub(crate) struct OperatorName;
+
 macro_rules! define_classifier {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        $(
+            #[inline]
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                $($(let _ = $arg;)*)?
+                price!($proposal $op $visit)
+            }
+        )*
+    };
+}
+
+macro_rules! define_operator_name {
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
                 $($(let _ = $arg;)*)?
-                (stringify!($visit), price!($proposal $op $visit))
+                stringify!($visit)
             }
         )*
     };
 }
 
 impl<'a> wasmparser::VisitOperator<'a> for Classifier {
-    type Output = (&'static str, Verdict);
+    type Output = Verdict;
     wasmparser::for_each_visit_operator!(define_classifier);
 
     fn simd_visitor(
@@ -364,6 +380,21 @@ impl<'a> wasmparser::VisitOperator<'a> for Classifier {
 
 impl<'a> wasmparser::VisitSimdOperator<'a> for Classifier {
     wasmparser::for_each_visit_simd_operator!(define_classifier);
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for OperatorName {
+    type Output = &'static str;
+    wasmparser::for_each_visit_operator!(define_operator_name);
+
+    fn simd_visitor(
+        &mut self,
+    ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+}
+
+impl<'a> wasmparser::VisitSimdOperator<'a> for OperatorName {
+    wasmparser::for_each_visit_simd_operator!(define_operator_name);
 }
 
 /// The text-format name of an operator (`i32.add`) from its wasmparser

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use wasm_encoder::Encode;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasmparser::ExternalKind;
 
@@ -14,11 +15,10 @@ use super::{
 
 impl ModuleInstrumenter<'_> {
     /// Assembles the instrumented module.
-    pub(super) fn encode(self) -> Result<Instrumented, Rejection> {
+    pub(super) fn encode(self) -> Result<Instrumented, Box<Rejection>> {
         use wasm_encoder::{
-            CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
-            GlobalType, ImportSection, MemorySection, Module, RawSection, TableSection,
-            TypeSection,
+            EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType,
+            ImportSection, MemorySection, Module, RawSection, TableSection, TypeSection,
         };
         let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
         let reencode_error = |e: wasm_encoder::reencode::Error<core::convert::Infallible>| {
@@ -181,12 +181,11 @@ impl ModuleInstrumenter<'_> {
             module.section(&wasm_encoder::DataCountSection { count });
         }
 
-        let mut code = CodeSection::new();
-        let mut metered_blocks = 0;
-        for body in &self.bodies {
-            code.raw(&body.body);
-            metered_blocks += body.metered_blocks;
-        }
+        // Code: the instrumented bodies, then the thunks.
+        let count = self.bodies + thunks.len() as u32;
+        let mut code = Vec::with_capacity(self.code_section.len() + 5 + thunks.len() * 16);
+        count.encode(&mut code);
+        code.extend_from_slice(&self.code_section);
         let stack_global = self.globals;
         for original in thunks.keys() {
             let ty = self.function_type_index(*original)?;
@@ -195,14 +194,14 @@ impl ModuleInstrumenter<'_> {
                 .get(ty as usize)
                 .map(|t| t.params().len() as u32)
                 .unwrap_or(0);
-            code.function(&function::export_thunk(
-                original + FUNCTION_SHIFT,
-                params,
-                stack_global,
-            ));
+            function::export_thunk(original + FUNCTION_SHIFT, params, stack_global)
+                .encode(&mut code);
         }
-        if !self.bodies.is_empty() || !thunks.is_empty() {
-            module.section(&code);
+        if count > 0 {
+            module.section(&RawSection {
+                id: 10,
+                data: &code,
+            });
         }
         if let Some(data) = self.data_section {
             module.section(&RawSection { id: 11, data });
@@ -226,7 +225,7 @@ impl ModuleInstrumenter<'_> {
                 imports,
                 exports,
                 memory: self.memory,
-                metered_blocks,
+                metered_blocks: self.metered_blocks,
                 code_bytes: self.code_bytes,
                 cost_table_hash: cost::cost_table_hash(),
             },

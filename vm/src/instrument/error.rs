@@ -149,17 +149,21 @@ impl Proposal {
 }
 
 impl Rejection {
-    /// A rejection at `offset`, outside any function.
-    pub(crate) fn new(rule: Rule, offset: u64) -> Self {
-        Rejection {
+    /// A rejection at `offset`, outside any function. Boxed: rejections
+    /// travel through the per-operator path, which should stay small.
+    pub(crate) fn new(rule: Rule, offset: u64) -> Box<Self> {
+        Box::new(Rejection {
             rule,
             offset,
             function: None,
-        }
+        })
     }
 
     /// A rejection from the decoder or validator.
-    pub(crate) fn from_wasmparser(err: &wasmparser::BinaryReaderError, malformed: bool) -> Self {
+    pub(crate) fn from_wasmparser(
+        err: &wasmparser::BinaryReaderError,
+        malformed: bool,
+    ) -> Box<Self> {
         let message = err.message().to_string();
         let rule = if malformed {
             Rule::Malformed { message }

@@ -19,7 +19,7 @@ use wasmparser::{
     BlockType, FuncType, FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator,
 };
 
-use super::cost::{Classifier, LOCAL_COST, Price, Verdict, operator_name};
+use super::cost::{Classifier, LOCAL_COST, OperatorName, Price, Verdict, operator_name};
 use super::sections::{check_ref_type, check_val_type};
 use super::{
     FRAME_OVERHEAD, FUNCTION_SHIFT, GAS_FUNCTION_INDEX, Proposal, Rejection, Rule,
@@ -38,31 +38,45 @@ pub(super) struct Context<'a> {
     pub stack_global: u32,
 }
 
-/// An instrumented function body.
+/// What instrumenting one function reports.
 pub(super) struct Translated {
-    /// The encoded body (locals and code, without its size prefix).
-    pub body: Vec<u8>,
     /// Charges injected.
     pub metered_blocks: u64,
     /// Locals declared by the uploaded body.
     pub declared_locals: u64,
 }
 
-/// Instruments one function body, validating it with `validator`.
+/// Buffers reused from one function to the next, so that a module of many
+/// small functions does not pay an allocation per function.
+#[derive(Default)]
+pub(super) struct Buffers {
+    locals: Vec<u8>,
+    head: Vec<u8>,
+    code: Vec<u8>,
+    block: Vec<u8>,
+}
+
+/// Instruments one function body, validating it with `validator`, and appends
+/// the instrumented body (with its size prefix) to `out`.
 pub(super) fn instrument_function(
     context: &Context<'_>,
     ty: &FuncType,
     body: &FunctionBody<'_>,
     validator: &mut FuncValidator<ValidatorResources>,
-) -> Result<Translated, Rejection> {
+    buffers: &mut Buffers,
+    out: &mut Vec<u8>,
+) -> Result<Translated, Box<Rejection>> {
     let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
     let invalid = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, false);
 
-    // Locals.
+    // Locals: copied, then one more group for the instrumenter's own.
     let mut locals_reader = body.get_locals_reader().map_err(malformed)?;
-    let mut locals = Vec::new();
+    let groups = locals_reader.get_count();
+    let locals = &mut buffers.locals;
+    locals.clear();
+    groups.saturating_add(1).encode(locals);
     let mut declared_locals: u64 = 0;
-    for _ in 0..locals_reader.get_count() {
+    for _ in 0..groups {
         let offset = locals_reader.original_position();
         let (count, local_ty) = locals_reader.read().map_err(malformed)?;
         check_val_type(local_ty, offset, "local")?;
@@ -81,19 +95,24 @@ pub(super) fn instrument_function(
         validator
             .define_locals(offset, count, local_ty)
             .map_err(invalid)?;
-        let local_ty = wasm_encoder::reencode::RoundtripReencoder
+        count.encode(locals);
+        wasm_encoder::reencode::RoundtripReencoder
             .val_type(local_ty)
-            .map_err(|_| super::internal_error("local type", offset))?;
-        locals.push((count, local_ty));
+            .map_err(|_| super::internal_error("local type", offset))?
+            .encode(locals);
     }
 
     let params = ty.params().len() as u32;
     // `declared_locals` is at most `locals_per_function`, a u32.
     let declared = declared_locals as u32;
+    let mut code = std::mem::take(&mut buffers.code);
+    let mut block = std::mem::take(&mut buffers.block);
+    code.clear();
+    block.clear();
     let mut emitter = Emitter {
         context,
-        code: Vec::new(),
-        block: Vec::new(),
+        code,
+        block,
         block_cost: declared_locals * LOCAL_COST,
         entry_cost: None,
         metered_blocks: 0,
@@ -114,7 +133,7 @@ pub(super) fn instrument_function(
         check_operands(&op, offset, context.limits, &mut depth)?;
         validator.op(offset, &op).map_err(invalid)?;
         max_height = max_height.max(validator.operand_stack_height());
-        emitter.emit(&op, price, bytes)?;
+        emitter.emit(&op, price, bytes);
     }
     reader.finish().map_err(malformed)?;
 
@@ -124,53 +143,55 @@ pub(super) fn instrument_function(
         .saturating_add(max_height);
     // The instrumenter's own locals: the frame's stack height, and the count
     // operand of dynamic charges when the body has any.
-    locals.push((
-        if emitter.uses_scratch { 2 } else { 1 },
-        wasm_encoder::ValType::I32,
-    ));
-    let mut function = Function::new(locals);
-    let mut head = Vec::new();
+    let own_locals: u32 = if emitter.uses_scratch { 2 } else { 1 };
+    own_locals.encode(locals);
+    wasm_encoder::ValType::I32.encode(locals);
+
+    let head = &mut buffers.head;
+    head.clear();
     let entry_cost = emitter.entry_cost.unwrap_or(0);
     if entry_cost > 0 {
-        emit_charge(&mut head, entry_cost);
+        emit_charge(head, entry_cost);
         emitter.metered_blocks += 1;
     }
-    emit_stack_prologue(&mut head, frame, emitter.base_local, context.stack_global);
-    function.raw(head);
-    function.raw(emitter.code);
-    Ok(Translated {
-        body: function.into_raw_body(),
+    emit_stack_prologue(head, frame, emitter.base_local, context.stack_global);
+
+    let size = locals.len() + head.len() + emitter.code.len();
+    u32::try_from(size)
+        .map_err(|_| super::internal_error("function body too large", body.range().start))?
+        .encode(out);
+    out.extend_from_slice(locals);
+    out.extend_from_slice(head);
+    out.extend_from_slice(&emitter.code);
+    let translated = Translated {
         metered_blocks: emitter.metered_blocks,
         declared_locals,
-    })
+    };
+    buffers.code = emitter.code;
+    buffers.block = emitter.block;
+    Ok(translated)
 }
 
 /// Looks `op` up in the cost table; rejects what the table rejects.
-fn price_of(op: &Operator<'_>, offset: u64) -> Result<Price, Rejection> {
-    let (visit, verdict) = Classifier.visit_operator(op);
-    match verdict {
-        Verdict::Accept(price) => Ok(price),
-        Verdict::Float => Err(Rejection::new(
-            Rule::FloatingPoint {
-                what: operator_name(visit),
-            },
-            offset,
-        )),
-        Verdict::Proposal(proposal) => Err(Rejection::new(
-            Rule::Proposal {
-                proposal,
-                what: operator_name(visit),
-            },
-            offset,
-        )),
-    }
+fn price_of(op: &Operator<'_>, offset: u64) -> Result<Price, Box<Rejection>> {
+    let rule = match Classifier.visit_operator(op) {
+        Verdict::Accept(price) => return Ok(price),
+        Verdict::Float => Rule::FloatingPoint {
+            what: operator_name(OperatorName.visit_operator(op)),
+        },
+        Verdict::Proposal(proposal) => Rule::Proposal {
+            proposal,
+            what: operator_name(OperatorName.visit_operator(op)),
+        },
+    };
+    Err(Rejection::new(rule, offset))
 }
 
 /// Rejects the encodings that wasmparser decodes for later proposals but that
 /// WebAssembly 2.0 calls malformed: a memory index that is not the single
 /// reserved byte `0x00` (multi-memory), and a memarg whose alignment flags
 /// carry bit 6 (a memory index follows, multi-memory).
-fn check_encoding(bytes: &[u8], offset: u64) -> Result<(), Rejection> {
+fn check_encoding(bytes: &[u8], offset: u64) -> Result<(), Box<Rejection>> {
     let malformed = |what: &str| {
         Err(Rejection::new(
             Rule::Malformed {
@@ -230,7 +251,7 @@ fn check_operands(
     offset: u64,
     limits: &Limits,
     depth: &mut u32,
-) -> Result<(), Rejection> {
+) -> Result<(), Box<Rejection>> {
     match op {
         Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
             if let BlockType::Type(ty) = blockty {
@@ -303,7 +324,7 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn emit(&mut self, op: &Operator<'_>, price: Price, bytes: &[u8]) -> Result<(), Rejection> {
+    fn emit(&mut self, op: &Operator<'_>, price: Price, bytes: &[u8]) {
         self.block_cost += price.base;
         if price.is_dynamic() {
             self.uses_scratch = true;
@@ -334,7 +355,6 @@ impl Emitter<'_> {
         if ends_metered_block(op) {
             self.end_block();
         }
-        Ok(())
     }
 
     /// After a call into wasm: the callee's frame is gone.

@@ -57,11 +57,6 @@
 //! it runs in one linear pass over the module (a linear pass over each body,
 //! buffering one metered block at a time).
 
-// A `Rejection` is large (it carries the rule's names and texts), and it is
-// returned at most once per module, so it is passed by value rather than
-// boxed.
-#![allow(clippy::result_large_err)]
-
 pub mod cost;
 mod encode;
 mod error;
@@ -193,13 +188,16 @@ fn accepted_features() -> WasmFeatures {
 ///
 /// A [`Rejection`] naming the first broken rule, its byte offset and, for
 /// code, the function.
+// The rejection is returned by value, once per module, so that callers match
+// on its fields directly; inside, it travels boxed.
+#[allow(clippy::result_large_err)]
 pub fn instrument(wasm: &[u8], config: &InstrumentConfig) -> Result<Instrumented, Rejection> {
     let result = ModuleInstrumenter::new(wasm, config).run();
     result.map_err(|mut rejection| {
         if let Some(function) = &mut rejection.function {
             function.name = names::function_name(wasm, function.index);
         }
-        rejection
+        *rejection
     })
 }
 
@@ -228,8 +226,13 @@ struct ModuleInstrumenter<'a> {
     element_section: Option<wasmparser::ElementSectionReader<'a>>,
     exports: Vec<wasmparser::Export<'a>>,
     name_section: Option<(&'a [u8], u64)>,
-    /// Instrumented function bodies, in order.
-    bodies: Vec<function::Translated>,
+    /// Function bodies instrumented so far.
+    bodies: u32,
+    /// The instrumented bodies, each with its size prefix: the code
+    /// section's contents without its count.
+    code_section: Vec<u8>,
+    buffers: function::Buffers,
+    metered_blocks: u64,
     locals_total: u64,
     code_bytes: u64,
 }
@@ -255,13 +258,16 @@ impl<'a> ModuleInstrumenter<'a> {
             element_section: None,
             exports: Vec::new(),
             name_section: None,
-            bodies: Vec::new(),
+            bodies: 0,
+            code_section: Vec::with_capacity(wasm.len() * 2),
+            buffers: function::Buffers::default(),
+            metered_blocks: 0,
             locals_total: 0,
             code_bytes: 0,
         }
     }
 
-    fn check_limit(&self, limit: Limit, found: u64, offset: u64) -> Result<(), Rejection> {
+    fn check_limit(&self, limit: Limit, found: u64, offset: u64) -> Result<(), Box<Rejection>> {
         let max = u64::from(limit.value(self.limits));
         if found > max {
             return Err(Rejection::new(Rule::Limit { limit, found, max }, offset));
@@ -269,7 +275,7 @@ impl<'a> ModuleInstrumenter<'a> {
         Ok(())
     }
 
-    fn run(mut self) -> Result<Instrumented, Rejection> {
+    fn run(mut self) -> Result<Instrumented, Box<Rejection>> {
         let wasm = self.wasm;
         self.check_limit(Limit::ModuleBytes, wasm.len() as u64, 0)?;
         let mut validator = Validator::new_with_features(accepted_features());
@@ -285,7 +291,7 @@ impl<'a> ModuleInstrumenter<'a> {
                     let index = to_validate.index;
                     let type_index = self
                         .functions
-                        .get(self.bodies.len())
+                        .get(self.bodies as usize)
                         .copied()
                         .ok_or_else(|| internal_error("code entry without a function", 0))?;
                     let ty = self
@@ -300,12 +306,18 @@ impl<'a> ModuleInstrumenter<'a> {
                         imported_functions: self.imports.len() as u32,
                         stack_global: self.globals,
                     };
-                    let translated =
-                        function::instrument_function(&context, ty, &body, &mut func_validator)
-                            .map_err(|mut rejection| {
-                                rejection.function = Some(FunctionRef { index, name: None });
-                                rejection
-                            })?;
+                    let translated = function::instrument_function(
+                        &context,
+                        ty,
+                        &body,
+                        &mut func_validator,
+                        &mut self.buffers,
+                        &mut self.code_section,
+                    )
+                    .map_err(|mut rejection| {
+                        rejection.function = Some(FunctionRef { index, name: None });
+                        rejection
+                    })?;
                     allocations = func_validator.into_allocations();
                     self.locals_total += translated.declared_locals;
                     self.check_limit(Limit::LocalsTotal, self.locals_total, body.range().start)
@@ -313,7 +325,8 @@ impl<'a> ModuleInstrumenter<'a> {
                             rejection.function = Some(FunctionRef { index, name: None });
                             rejection
                         })?;
-                    self.bodies.push(translated);
+                    self.bodies += 1;
+                    self.metered_blocks += translated.metered_blocks;
                 }
                 ValidPayload::End(_) => break,
                 ValidPayload::Ok | ValidPayload::Parser(_) => {}
@@ -322,7 +335,7 @@ impl<'a> ModuleInstrumenter<'a> {
         self.encode()
     }
 
-    fn function_type_index(&self, function: u32) -> Result<u32, Rejection> {
+    fn function_type_index(&self, function: u32) -> Result<u32, Box<Rejection>> {
         let imported = self.imports.len() as u32;
         let ty = if function < imported {
             self.imports.get(function as usize).map(|i| i.2)
@@ -335,7 +348,7 @@ impl<'a> ModuleInstrumenter<'a> {
 
 /// A failure that valid input cannot cause: reported as a rejection rather
 /// than a panic, and marked as a bug.
-fn internal_error(message: &str, offset: u64) -> Rejection {
+fn internal_error(message: &str, offset: u64) -> Box<Rejection> {
     Rejection::new(
         Rule::Invalid {
             message: format!("internal error (a bug in the instrumenter): {message}"),
@@ -348,7 +361,7 @@ fn internal_error(message: &str, offset: u64) -> Rejection {
 mod tests {
     use super::*;
 
-    fn instrument_wat(text: &str) -> Result<Instrumented, Rejection> {
+    fn instrument_wat(text: &str) -> Result<Instrumented, Box<Rejection>> {
         let wasm = wat::parse_str(text).expect("test module parses");
         instrument(&wasm, &InstrumentConfig::default())
     }

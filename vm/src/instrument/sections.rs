@@ -10,7 +10,7 @@ use crate::limits::Limit;
 
 impl<'a> ModuleInstrumenter<'a> {
     /// The instrumenter's own checks of one payload, before the validator.
-    pub(super) fn check_payload(&mut self, payload: &Payload<'a>) -> Result<(), Rejection> {
+    pub(super) fn check_payload(&mut self, payload: &Payload<'a>) -> Result<(), Box<Rejection>> {
         let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
         match payload {
             Payload::Version {
@@ -171,7 +171,7 @@ impl<'a> ModuleInstrumenter<'a> {
             Payload::CodeSectionEntry(body) => {
                 let size = body.range().end - body.range().start;
                 if size > u64::from(self.limits.function_body_bytes) {
-                    let index = self.imports.len() as u32 + self.bodies.len() as u32;
+                    let index = self.imports.len() as u32 + self.bodies;
                     let mut rejection = Rejection::new(
                         Rule::Limit {
                             limit: Limit::FunctionBodyBytes,
@@ -214,7 +214,7 @@ impl<'a> ModuleInstrumenter<'a> {
         index: u32,
         offset: u64,
         group: &wasmparser::RecGroup,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), Box<Rejection>> {
         if group.is_explicit_rec_group() {
             return Err(proposal(Proposal::Gc, "a recursive type group", offset));
         }
@@ -262,7 +262,7 @@ impl<'a> ModuleInstrumenter<'a> {
         &mut self,
         offset: u64,
         import: &wasmparser::Import<'a>,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), Box<Rejection>> {
         if import.module == METERING_MODULE {
             return Err(Rejection::new(
                 Rule::ReservedName {
@@ -335,7 +335,11 @@ impl<'a> ModuleInstrumenter<'a> {
         Ok(())
     }
 
-    fn check_table(&mut self, offset: u64, table: &wasmparser::Table) -> Result<(), Rejection> {
+    fn check_table(
+        &mut self,
+        offset: u64,
+        table: &wasmparser::Table,
+    ) -> Result<(), Box<Rejection>> {
         let ty = &table.ty;
         if ty.table64 {
             return Err(proposal(Proposal::Memory64, "a 64-bit table", offset));
@@ -363,7 +367,7 @@ impl<'a> ModuleInstrumenter<'a> {
         &mut self,
         offset: u64,
         memory: &wasmparser::MemoryType,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), Box<Rejection>> {
         self.memories += 1;
         if self.memories > 1 {
             return Err(proposal(Proposal::MultiMemory, "a second memory", offset));
@@ -389,7 +393,7 @@ impl<'a> ModuleInstrumenter<'a> {
         Ok(())
     }
 
-    fn check_element(&self, element: &wasmparser::Element<'a>) -> Result<(), Rejection> {
+    fn check_element(&self, element: &wasmparser::Element<'a>) -> Result<(), Box<Rejection>> {
         let offset = element.range.start;
         match &element.kind {
             wasmparser::ElementKind::Active {
@@ -436,7 +440,7 @@ fn section_range(range: core::ops::Range<u64>) -> core::ops::Range<usize> {
     range.start as usize..range.end as usize
 }
 
-fn proposal(proposal: Proposal, what: &str, offset: u64) -> Rejection {
+fn proposal(proposal: Proposal, what: &str, offset: u64) -> Box<Rejection> {
     Rejection::new(
         Rule::Proposal {
             proposal,
@@ -451,7 +455,7 @@ pub(super) fn check_val_type(
     ty: wasmparser::ValType,
     offset: u64,
     what: &str,
-) -> Result<(), Rejection> {
+) -> Result<(), Box<Rejection>> {
     match ty {
         wasmparser::ValType::I32 | wasmparser::ValType::I64 => Ok(()),
         wasmparser::ValType::F32 | wasmparser::ValType::F64 => Err(Rejection::new(
@@ -468,7 +472,7 @@ pub(super) fn check_val_type(
 }
 
 /// Accepts `funcref` and `externref` only.
-pub(super) fn check_ref_type(ty: wasmparser::RefType, offset: u64) -> Result<(), Rejection> {
+pub(super) fn check_ref_type(ty: wasmparser::RefType, offset: u64) -> Result<(), Box<Rejection>> {
     use wasmparser::{AbstractHeapType as A, HeapType};
     if ty == wasmparser::RefType::FUNCREF || ty == wasmparser::RefType::EXTERNREF {
         return Ok(());
@@ -500,7 +504,7 @@ pub(super) fn check_ref_type(ty: wasmparser::RefType, offset: u64) -> Result<(),
 /// flags 0 or 1, then `u32` sizes. wasmparser reads the sizes as `u64`
 /// (memory64), so it accepts a 6-byte or longer LEB128 there that 2.0 calls
 /// malformed; the other flags were rejected by the type checks already.
-fn check_limits_encoding(wasm: &[u8], offset: u64, table: bool) -> Result<(), Rejection> {
+fn check_limits_encoding(wasm: &[u8], offset: u64, table: bool) -> Result<(), Box<Rejection>> {
     let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
     let rest = wasm.get(offset as usize..).unwrap_or_default();
     let mut reader = wasmparser::BinaryReader::new(rest, offset);
@@ -524,7 +528,7 @@ fn check_limits_encoding(wasm: &[u8], offset: u64, table: bool) -> Result<(), Re
 
 /// Accepts the constant expressions of WebAssembly 2.0: one `i32.const`,
 /// `i64.const`, `global.get`, `ref.null` or `ref.func`.
-fn check_const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<(), Rejection> {
+fn check_const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<(), Box<Rejection>> {
     let mut reader = expr.get_operators_reader();
     let mut operators = 0;
     while !reader.eof() {
