@@ -64,7 +64,9 @@ mod function;
 mod names;
 mod sections;
 
-use wasmparser::{FuncValidatorAllocations, Parser, ValidPayload, Validator, WasmFeatures};
+use wasmparser::{
+    FuncValidatorAllocations, Parser, Payload, ValidPayload, Validator, WasmFeatures,
+};
 
 pub use error::{FunctionRef, Proposal, Rejection, Rule};
 
@@ -267,6 +269,43 @@ impl<'a> ModuleInstrumenter<'a> {
         }
     }
 
+    /// Instruments one function body; returns the validator's allocations
+    /// for the next one.
+    fn instrument_body(
+        &mut self,
+        body: &wasmparser::FunctionBody<'a>,
+        mut validator: wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+    ) -> Result<FuncValidatorAllocations, Box<Rejection>> {
+        let type_index = self
+            .functions
+            .get(self.bodies as usize)
+            .copied()
+            .ok_or_else(|| internal_error("code entry without a function", 0))?;
+        let ty = self
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| internal_error("function type out of range", 0))?;
+        let context = function::Context {
+            wasm: self.wasm,
+            limits: self.limits,
+            imported_functions: self.imports.len() as u32,
+            stack_global: self.globals,
+        };
+        let translated = function::instrument_function(
+            &context,
+            ty,
+            body,
+            &mut validator,
+            &mut self.buffers,
+            &mut self.code_section,
+        )?;
+        self.locals_total += translated.declared_locals;
+        self.check_limit(Limit::LocalsTotal, self.locals_total, body.range().start)?;
+        self.bodies += 1;
+        self.metered_blocks += translated.metered_blocks;
+        Ok(validator.into_allocations())
+    }
+
     fn check_limit(&self, limit: Limit, found: u64, offset: u64) -> Result<(), Box<Rejection>> {
         let max = u64::from(limit.value(self.limits));
         if found > max {
@@ -286,50 +325,23 @@ impl<'a> ModuleInstrumenter<'a> {
         for payload in Parser::new(0).parse_all(wasm) {
             let payload = payload.map_err(malformed)?;
             self.check_payload(&payload)?;
-            match validator.payload(&payload).map_err(invalid)? {
-                ValidPayload::Func(to_validate, body) => {
-                    let index = to_validate.index;
-                    let type_index = self
-                        .functions
-                        .get(self.bodies as usize)
-                        .copied()
-                        .ok_or_else(|| internal_error("code entry without a function", 0))?;
-                    let ty = self
-                        .types
-                        .get(type_index as usize)
-                        .ok_or_else(|| internal_error("function type out of range", 0))?;
-                    let mut func_validator =
-                        to_validate.into_validator(std::mem::take(&mut allocations));
-                    let context = function::Context {
-                        wasm,
-                        limits: self.limits,
-                        imported_functions: self.imports.len() as u32,
-                        stack_global: self.globals,
-                    };
-                    let translated = function::instrument_function(
-                        &context,
-                        ty,
-                        &body,
-                        &mut func_validator,
-                        &mut self.buffers,
-                        &mut self.code_section,
-                    )
-                    .map_err(|mut rejection| {
-                        rejection.function = Some(FunctionRef { index, name: None });
-                        rejection
-                    })?;
-                    allocations = func_validator.into_allocations();
-                    self.locals_total += translated.declared_locals;
-                    self.check_limit(Limit::LocalsTotal, self.locals_total, body.range().start)
+            // Function bodies go to the validator's per-function entry point:
+            // the general `payload` answer is a large value to move around
+            // once per function.
+            if let Payload::CodeSectionEntry(body) = &payload {
+                let to_validate = validator.code_section_entry(body).map_err(invalid)?;
+                let index = to_validate.index;
+                let func_validator = to_validate.into_validator(std::mem::take(&mut allocations));
+                allocations =
+                    self.instrument_body(body, func_validator)
                         .map_err(|mut rejection| {
                             rejection.function = Some(FunctionRef { index, name: None });
                             rejection
                         })?;
-                    self.bodies += 1;
-                    self.metered_blocks += translated.metered_blocks;
-                }
-                ValidPayload::End(_) => break,
-                ValidPayload::Ok | ValidPayload::Parser(_) => {}
+                continue;
+            }
+            if let ValidPayload::End(_) = validator.payload(&payload).map_err(invalid)? {
+                break;
             }
         }
         self.encode()
@@ -361,7 +373,8 @@ fn internal_error(message: &str, offset: u64) -> Box<Rejection> {
 mod tests {
     use super::*;
 
-    fn instrument_wat(text: &str) -> Result<Instrumented, Box<Rejection>> {
+    #[allow(clippy::result_large_err)]
+    fn instrument_wat(text: &str) -> Result<Instrumented, Rejection> {
         let wasm = wat::parse_str(text).expect("test module parses");
         instrument(&wasm, &InstrumentConfig::default())
     }
