@@ -65,7 +65,8 @@ mod names;
 mod sections;
 
 use wasmparser::{
-    FuncValidatorAllocations, Parser, Payload, ValidPayload, Validator, WasmFeatures,
+    BinaryReader, Chunk, CodeSectionReader, FuncValidatorAllocations, Parser, Payload,
+    ValidPayload, Validator, WasmFeatures,
 };
 
 pub use error::{FunctionRef, Proposal, Rejection, Rule};
@@ -269,6 +270,11 @@ impl<'a> ModuleInstrumenter<'a> {
         }
     }
 
+    fn check_body_size(&self, body: &wasmparser::FunctionBody<'_>) -> Result<(), Box<Rejection>> {
+        let size = body.range().end - body.range().start;
+        self.check_limit(Limit::FunctionBodyBytes, size, body.range().start)
+    }
+
     /// Instruments one function body; returns the validator's allocations
     /// for the next one.
     fn instrument_body(
@@ -322,26 +328,66 @@ impl<'a> ModuleInstrumenter<'a> {
         let malformed = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, true);
         let invalid = |e: wasmparser::BinaryReaderError| Rejection::from_wasmparser(&e, false);
 
-        for payload in Parser::new(0).parse_all(wasm) {
-            let payload = payload.map_err(malformed)?;
+        let mut parser = Parser::new(0);
+        let mut position = 0usize;
+        loop {
+            let rest = wasm.get(position..).unwrap_or_default();
+            let (consumed, payload) = match parser.parse(rest, true).map_err(malformed)? {
+                Chunk::Parsed { consumed, payload } => (consumed, payload),
+                Chunk::NeedMoreData(_) => {
+                    return Err(Rejection::new(
+                        Rule::Malformed {
+                            message: "unexpected end of module".into(),
+                        },
+                        position as u64,
+                    ));
+                }
+            };
+            position += consumed;
             self.check_payload(&payload)?;
-            // Function bodies go to the validator's per-function entry point:
-            // the general `payload` answer is a large value to move around
-            // once per function.
-            if let Payload::CodeSectionEntry(body) = &payload {
-                let to_validate = validator.code_section_entry(body).map_err(invalid)?;
-                let index = to_validate.index;
-                let func_validator = to_validate.into_validator(std::mem::take(&mut allocations));
-                allocations =
-                    self.instrument_body(body, func_validator)
-                        .map_err(|mut rejection| {
-                            rejection.function = Some(FunctionRef { index, name: None });
-                            rejection
-                        })?;
-                continue;
-            }
+            let code_section = match &payload {
+                Payload::CodeSectionStart {
+                    unchecked_range, ..
+                } => Some(unchecked_range.clone()),
+                _ => None,
+            };
             if let ValidPayload::End(_) = validator.payload(&payload).map_err(invalid)? {
                 break;
+            }
+            // The code section is read here, body by body, rather than
+            // through the parser: one function is the unit of work, and the
+            // parser's and validator's general payload answers are large
+            // values to move around once per function.
+            if let Some(range) = code_section {
+                let bytes = wasm
+                    .get(range.start as usize..range.end as usize)
+                    .ok_or_else(|| {
+                        Rejection::new(
+                            Rule::Malformed {
+                                message: "code section extends past the end of the module".into(),
+                            },
+                            range.start,
+                        )
+                    })?;
+                let reader = CodeSectionReader::new(BinaryReader::new(bytes, range.start))
+                    .map_err(malformed)?;
+                for body in reader {
+                    let body = body.map_err(malformed)?;
+                    let index = self.imports.len() as u32 + self.bodies;
+                    let with_function = |mut rejection: Box<Rejection>| {
+                        rejection.function = Some(FunctionRef { index, name: None });
+                        rejection
+                    };
+                    self.check_body_size(&body).map_err(with_function)?;
+                    let to_validate = validator.code_section_entry(&body).map_err(invalid)?;
+                    let func_validator =
+                        to_validate.into_validator(std::mem::take(&mut allocations));
+                    allocations = self
+                        .instrument_body(&body, func_validator)
+                        .map_err(with_function)?;
+                }
+                parser.skip_section();
+                position = range.end as usize;
             }
         }
         self.encode()

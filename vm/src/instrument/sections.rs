@@ -5,7 +5,7 @@
 
 use wasmparser::{CompositeInnerType, ExternalKind, Payload, TypeRef};
 
-use super::{FunctionRef, METERING_MODULE, ModuleInstrumenter, Proposal, Rejection, Rule, ValType};
+use super::{METERING_MODULE, ModuleInstrumenter, Proposal, Rejection, Rule, ValType};
 use crate::limits::Limit;
 
 impl<'a> ModuleInstrumenter<'a> {
@@ -168,22 +168,8 @@ impl<'a> ModuleInstrumenter<'a> {
             Payload::CodeSectionStart { size, .. } => {
                 self.code_bytes = u64::from(*size);
             }
-            Payload::CodeSectionEntry(body) => {
-                let size = body.range().end - body.range().start;
-                if size > u64::from(self.limits.function_body_bytes) {
-                    let index = self.imports.len() as u32 + self.bodies;
-                    let mut rejection = Rejection::new(
-                        Rule::Limit {
-                            limit: Limit::FunctionBodyBytes,
-                            found: size,
-                            max: u64::from(self.limits.function_body_bytes),
-                        },
-                        body.range().start,
-                    );
-                    rejection.function = Some(FunctionRef { index, name: None });
-                    return Err(rejection);
-                }
-            }
+            // Bodies are read by `run` from the code section directly.
+            Payload::CodeSectionEntry(_) => {}
             Payload::CustomSection(reader) => {
                 if reader.name() == "name" && self.name_section.is_none() {
                     self.name_section = Some((reader.data(), reader.data_offset()));
