@@ -2,7 +2,7 @@
 //! stack-height global, the export thunks, and every original section with
 //! function indices moved past the metering imports.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use wasm_encoder::Encode;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -15,7 +15,7 @@ use super::{
 
 impl ModuleInstrumenter<'_> {
     /// Assembles the instrumented module.
-    pub(super) fn encode(self) -> Result<Instrumented, Box<Rejection>> {
+    pub(super) fn encode(mut self) -> Result<Instrumented, Box<Rejection>> {
         use wasm_encoder::{
             EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType,
             ImportSection, MemorySection, Module, RawSection, TableSection, TypeSection,
@@ -71,12 +71,7 @@ impl ModuleInstrumenter<'_> {
 
         // Functions: the originals, then one thunk per exported function.
         // Thunks are numbered in the order of the functions they call.
-        let exported: BTreeSet<u32> = self
-            .exports
-            .iter()
-            .filter(|export| export.kind == ExternalKind::Func && export.index >= imported)
-            .map(|export| export.index)
-            .collect();
+        let exported = self.exported_functions();
         let first_thunk = FUNCTION_SHIFT + imported + defined;
         let thunks: BTreeMap<u32, u32> = exported.into_iter().zip(first_thunk..).collect();
         let mut functions = FunctionSection::new();
@@ -181,11 +176,9 @@ impl ModuleInstrumenter<'_> {
             module.section(&wasm_encoder::DataCountSection { count });
         }
 
-        // Code: the instrumented bodies, then the thunks.
-        let count = self.bodies + thunks.len() as u32;
-        let mut code = Vec::with_capacity(self.code_section.len() + 5 + thunks.len() * 16);
-        count.encode(&mut code);
-        code.extend_from_slice(&self.code_section);
+        // Code: the instrumented bodies (behind the section's count, written
+        // when the section started), then the thunks.
+        let mut code = std::mem::take(&mut self.code_section);
         let stack_global = self.globals;
         for original in thunks.keys() {
             let ty = self.function_type_index(*original)?;
@@ -197,7 +190,7 @@ impl ModuleInstrumenter<'_> {
             function::export_thunk(original + FUNCTION_SHIFT, params, stack_global)
                 .encode(&mut code);
         }
-        if count > 0 {
+        if !code.is_empty() {
             module.section(&RawSection {
                 id: 10,
                 data: &code,

@@ -435,7 +435,7 @@ pub(super) fn export_thunk(target: u32, params: u32, stack_global: u32) -> Funct
 /// Binary encoding of the injected instructions, written directly: this runs
 /// for every metered block, call and function, and a general-purpose encoder
 /// would dominate the cost of tiny functions.
-mod encode {
+pub(super) mod encode {
     pub const I32_ADD: u8 = 0x6a;
     pub const I32_GT_U: u8 = 0x4b;
     pub const I64_EXTEND_I32_U: u8 = 0xad;

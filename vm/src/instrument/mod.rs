@@ -64,6 +64,8 @@ mod function;
 mod names;
 mod sections;
 
+use std::collections::BTreeSet;
+
 use wasmparser::{
     BinaryReader, Chunk, CodeSectionReader, FuncValidatorAllocations, Parser, Payload,
     ValidPayload, Validator, WasmFeatures,
@@ -231,8 +233,8 @@ struct ModuleInstrumenter<'a> {
     name_section: Option<(&'a [u8], u64)>,
     /// Function bodies instrumented so far.
     bodies: u32,
-    /// The instrumented bodies, each with its size prefix: the code
-    /// section's contents without its count.
+    /// The output code section's contents: its count (bodies and thunks),
+    /// then the instrumented bodies, each with its size prefix.
     code_section: Vec<u8>,
     buffers: function::Buffers,
     metered_blocks: u64,
@@ -262,12 +264,25 @@ impl<'a> ModuleInstrumenter<'a> {
             exports: Vec::new(),
             name_section: None,
             bodies: 0,
-            code_section: Vec::with_capacity(wasm.len() * 2),
+            code_section: Vec::new(),
             buffers: function::Buffers::default(),
             metered_blocks: 0,
             locals_total: 0,
             code_bytes: 0,
         }
+    }
+
+    /// The defined functions that are exported, each once, in index order:
+    /// the functions that get an export thunk.
+    fn exported_functions(&self) -> BTreeSet<u32> {
+        let imported = self.imports.len() as u32;
+        self.exports
+            .iter()
+            .filter(|export| {
+                export.kind == wasmparser::ExternalKind::Func && export.index >= imported
+            })
+            .map(|export| export.index)
+            .collect()
     }
 
     fn check_body_size(&self, body: &wasmparser::FunctionBody<'_>) -> Result<(), Box<Rejection>> {
@@ -371,6 +386,11 @@ impl<'a> ModuleInstrumenter<'a> {
                     })?;
                 let reader = CodeSectionReader::new(BinaryReader::new(bytes, range.start))
                     .map_err(malformed)?;
+                // The output section's count: the bodies, then the thunks.
+                let thunks = self.exported_functions().len() as u32;
+                let count = reader.count().saturating_add(thunks);
+                self.code_section.reserve(bytes.len() + count as usize * 32);
+                function::encode::uleb(&mut self.code_section, count);
                 for body in reader {
                     let body = body.map_err(malformed)?;
                     let index = self.imports.len() as u32 + self.bodies;
