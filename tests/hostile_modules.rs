@@ -31,6 +31,9 @@
 //! a valid module to the instrumenter and checks that it never panics and
 //! never accepts what wasmparser itself rejects.
 
+mod common;
+use common::SplitMix64;
+
 use std::borrow::Cow;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -2219,23 +2222,6 @@ fn million_target_br_table_is_rejected_quickly_on_a_small_stack() {
 // ---------------------------------------------------------------------------
 // Truncations and byte flips: never a panic, never a wrong acceptance.
 
-/// SplitMix64: a small, fixed, portable pseudo-random stream.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// A module using most of what the profile allows, with a name section.
 const FUZZ_BASE: &str = r#"
 (module $fuzz_base
@@ -2332,19 +2318,19 @@ fn truncations_and_byte_flips_never_panic_or_slip_through() {
     let mut rng = SplitMix64(0x6761_7377_6f72_6b73); // "gasworks"
     for round in 0..MUTANTS {
         let mut wasm = base.clone();
-        let edits = 1 + rng.below(3);
+        let edits = 1 + rng.index(3);
         for _ in 0..edits {
             // Leave the header alone most of the time: mutations of the
             // header only test the first check.
-            let position = if rng.below(16) == 0 {
-                rng.below(wasm.len())
+            let position = if rng.index(16) == 0 {
+                rng.index(wasm.len())
             } else {
-                8 + rng.below(wasm.len() - 8)
+                8 + rng.index(wasm.len() - 8)
             };
-            match rng.below(4) {
-                0 => wasm[position] ^= 1 << rng.below(8),
+            match rng.index(4) {
+                0 => wasm[position] ^= 1 << rng.index(8),
                 1 => wasm[position] = rng.next() as u8,
-                2 => wasm[position] = [0x00, 0x7f, 0x80, 0xff][rng.below(4)],
+                2 => wasm[position] = [0x00, 0x7f, 0x80, 0xff][rng.index(4)],
                 _ => wasm[position] = wasm[position].wrapping_add(1),
             }
         }

@@ -22,6 +22,9 @@
 //! every run (and CI) sees the same modules. `GASWORKS_PROPERTY_MODULES`
 //! overrides the number of modules for a longer local run.
 
+mod common;
+use common::SplitMix64;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -51,32 +54,6 @@ fn accepted_profile() -> WasmFeatures {
         | WasmFeatures::MULTI_VALUE
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::REFERENCE_TYPES
-}
-
-/// SplitMix64: a small, fixed, portable pseudo-random stream.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(len + 8);
-        while out.len() < len {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(len);
-        out
-    }
 }
 
 /// A wasm-smith configuration inside the accepted profile; the sizes vary
