@@ -1,6 +1,6 @@
 //! The WebAssembly spec suite as a rejection corpus (issue 2, "Spec suite").
 //!
-//! Every `.wast` file of `../shared/wasm-testsuite` is parsed with the `wast`
+//! Every `.wast` file of `tests/wasm-testsuite` (vendored from `../shared/wasm-testsuite`) is parsed with the `wast`
 //! crate and every module in it is fed to [`gasworks_vm::instrument`] with the
 //! consensus configuration. Three concerns:
 //!
@@ -55,7 +55,7 @@ use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
 /// The pinned spec testsuite, shared between the project's checkouts.
 fn suite_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/wasm-testsuite")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasm-testsuite")
 }
 
 /// The files whose every module must be rejected as floating point.
