@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gasworks_vm::engine::{Instance, Linker, Module, Value};
 use gasworks_vm::{Instrumented, instrument};
 
 /// Deterministic, gas-metered WebAssembly VM for smart contracts.
@@ -32,6 +33,23 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Instrument, compile and call an export of a module that imports
+    /// nothing but the metering functions.
+    Call {
+        /// A WebAssembly module (binary, or text format).
+        file: PathBuf,
+        /// The exported function to call.
+        export: String,
+        /// Arguments, written `i32:5` or `i64:-1`.
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        /// Gas limit.
+        #[arg(long)]
+        gas: u64,
+        /// Print one JSON object: results, gas used, trap.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Exit code for a module that was rejected.
@@ -52,6 +70,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { file } => check(&file),
         Command::Instrument { file, output } => instrument_to(&file, &output),
+        Command::Call {
+            file,
+            export,
+            args,
+            gas,
+            json,
+        } => call(&file, &export, &args, gas, json),
     }
 }
 
@@ -134,4 +159,97 @@ fn instrument_to(path: &Path, output: &Path) -> ExitCode {
         instrumented.report.cost_table_hash
     );
     ExitCode::SUCCESS
+}
+
+/// Parses `i32:5` or `i64:-1`.
+fn parse_value(text: &str) -> Option<Value> {
+    let (ty, number) = text.split_once(':')?;
+    match ty {
+        "i32" => number
+            .parse::<i32>()
+            .ok()
+            .or_else(|| number.parse::<u32>().ok().map(|v| v as i32))
+            .map(Value::I32),
+        "i64" => number
+            .parse::<i64>()
+            .ok()
+            .or_else(|| number.parse::<u64>().ok().map(|v| v as i64))
+            .map(Value::I64),
+        _ => None,
+    }
+}
+
+fn format_value(value: &Value) -> String {
+    match value {
+        Value::I32(v) => format!("i32:{v}"),
+        Value::I64(v) => format!("i64:{v}"),
+        Value::FuncRef(Some(f)) => format!("funcref:{f}"),
+        Value::FuncRef(None) => "funcref:null".to_string(),
+        Value::ExternRef(Some(r)) => format!("externref:{r}"),
+        Value::ExternRef(None) => "externref:null".to_string(),
+    }
+}
+
+fn call(path: &Path, export: &str, args: &[String], gas: u64, json: bool) -> ExitCode {
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        match parse_value(arg) {
+            Some(value) => values.push(value),
+            None => {
+                eprintln!("error: bad argument {arg:?}: write i32:5 or i64:-1");
+                return ExitCode::from(USAGE_OR_IO);
+            }
+        }
+    }
+    let instrumented = match instrument_file(path) {
+        Ok(instrumented) => instrumented,
+        Err(code) => return code,
+    };
+    let module = match Module::new(&instrumented.module) {
+        Ok(module) => module,
+        Err(err) => {
+            eprintln!("error: the instrumented module does not compile (a bug): {err}");
+            return ExitCode::from(REJECTED);
+        }
+    };
+    let mut instance = match Instance::new(&module, &Linker::new()) {
+        Ok(instance) => instance,
+        Err(err) => {
+            eprintln!("error: cannot instantiate: {err}");
+            return ExitCode::from(REJECTED);
+        }
+    };
+    let outcome = match instance.call(export, &values, gas) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(USAGE_OR_IO);
+        }
+    };
+    let results: Vec<String> = match &outcome.result {
+        Ok(values) => values.iter().map(format_value).collect(),
+        Err(_) => Vec::new(),
+    };
+    let trap = outcome.result.as_ref().err();
+    if json {
+        let results: Vec<String> = results.iter().map(|r| format!("\"{r}\"")).collect();
+        let trap = trap.map_or("null".to_string(), |kind| format!("\"{}\"", kind.name()));
+        println!(
+            "{{\"results\": [{}], \"gas_used\": {}, \"trap\": {}}}",
+            results.join(", "),
+            outcome.gas_used,
+            trap
+        );
+    } else {
+        match trap {
+            None => println!("results: {}", results.join(" ")),
+            Some(kind) => println!("trap: {kind}"),
+        }
+        println!("gas used: {}", outcome.gas_used);
+    }
+    if trap.is_some() {
+        ExitCode::from(REJECTED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

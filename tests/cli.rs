@@ -111,3 +111,92 @@ fn instrument_to_an_unwritable_path_exits_with_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn call_runs_an_export_and_reports_results_and_gas_as_json() {
+    let out = gasworks(&[
+        "call",
+        &shipped_module(),
+        "add",
+        "i32:5",
+        "--gas",
+        "1000000",
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with(r#"{"results": ["i32:5"], "gas_used": "#),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with(r#""trap": null}"#), "{stdout}");
+    // Calling again from a fresh process gives the same gas: deterministic.
+    let again = gasworks(&[
+        "call",
+        &shipped_module(),
+        "add",
+        "i32:5",
+        "--gas",
+        "1000000",
+        "--json",
+    ]);
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn call_reports_out_of_gas_at_exactly_the_cost() {
+    let out = gasworks(&[
+        "call",
+        &shipped_module(),
+        "add",
+        "i32:3",
+        "--gas",
+        "1000000",
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let gas_used: u64 = stdout
+        .split("\"gas_used\": ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .expect("gas_used in the JSON");
+    let exact = gasworks(&[
+        "call",
+        &shipped_module(),
+        "add",
+        "i32:3",
+        "--gas",
+        &gas_used.to_string(),
+        "--json",
+    ]);
+    assert_eq!(exact.status.code(), Some(0));
+    let short = gasworks(&[
+        "call",
+        &shipped_module(),
+        "add",
+        "i32:3",
+        "--gas",
+        &(gas_used - 1).to_string(),
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&short.stdout);
+    assert_eq!(short.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            r#""gas_used": {}, "trap": "out_of_gas""#,
+            gas_used - 1
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn call_rejects_bad_arguments_with_exit_code_2() {
+    let out = gasworks(&["call", &shipped_module(), "add", "f32:1", "--gas", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = gasworks(&["call", &shipped_module(), "nope", "--gas", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = gasworks(&["call", &shipped_module(), "add", "--gas", "100"]);
+    assert_eq!(out.status.code(), Some(2), "missing argument");
+}

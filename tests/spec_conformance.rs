@@ -94,6 +94,8 @@
 
 #[path = "spec/engine.rs"]
 mod engine;
+#[path = "spec/gasworks.rs"]
+mod gasworks;
 #[path = "spec/runner.rs"]
 mod runner;
 #[path = "spec/script.rs"]
@@ -224,6 +226,15 @@ const METERING_ON: Configuration = Configuration {
     },
 };
 
+/// The Gasworks engine (`gasworks_vm::engine`) on the instrumented modules,
+/// checked against the spec and, command by command, against wasmi running
+/// the same instrumented modules (results, traps and gas used).
+const GASWORKS_ENGINE: Configuration = Configuration {
+    name: "gasworks engine, metering on",
+    metering: true,
+    engine: || Box::new(gasworks::GasworksEngine::new(GAS_PER_INVOCATION)),
+};
+
 /// Everything one configuration did.
 struct Report {
     name: &'static str,
@@ -313,7 +324,14 @@ fn run_configuration(config: &'static Configuration) -> Report {
 fn report_of(config: &'static Configuration) -> &'static Report {
     static OFF: OnceLock<Report> = OnceLock::new();
     static ON: OnceLock<Report> = OnceLock::new();
-    let cell = if config.metering { &ON } else { &OFF };
+    static GASWORKS: OnceLock<Report> = OnceLock::new();
+    let cell = if config.name == GASWORKS_ENGINE.name {
+        &GASWORKS
+    } else if config.metering {
+        &ON
+    } else {
+        &OFF
+    };
     cell.get_or_init(|| run_configuration(config))
 }
 
@@ -415,6 +433,44 @@ fn spec_metering_off() {
 #[test]
 fn spec_metering_on() {
     check(&METERING_ON);
+}
+
+#[test]
+fn spec_gasworks_engine() {
+    check(&GASWORKS_ENGINE);
+}
+
+/// The Gasworks engine and wasmi, both running the instrumented modules,
+/// agree on every command: the same verdict, the same results or trap, and
+/// exactly the same gas.
+#[test]
+fn gasworks_engine_agrees_with_wasmi_on_results_traps_and_gas() {
+    let wasmi = report_of(&METERING_ON);
+    let ours = report_of(&GASWORKS_ENGINE);
+    assert_eq!(wasmi.records.len(), ours.records.len(), "same commands run");
+    let mut differences = Vec::new();
+    let mut compared = 0usize;
+    for (a, b) in wasmi.records.iter().zip(&ours.records) {
+        assert_eq!(a.place, b.place);
+        if a.observed.is_none() && b.observed.is_none() {
+            continue;
+        }
+        compared += 1;
+        if a.observed != b.observed || a.gas != b.gas {
+            differences.push(format!(
+                "{}: wasmi {:?} (gas {:?}), gasworks {:?} (gas {:?})",
+                a.place, a.observed, a.gas, b.observed, b.gas
+            ));
+        }
+    }
+    for difference in differences.iter().take(40) {
+        println!("{difference}");
+    }
+    println!(
+        "gasworks vs wasmi: {compared} commands compared, {} differences",
+        differences.len()
+    );
+    assert!(differences.is_empty(), "{} differences", differences.len());
 }
 
 /// Every assertion both configurations ran observed the same thing; any

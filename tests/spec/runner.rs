@@ -106,6 +106,8 @@ pub struct Record {
     pub verdict: Verdict,
     /// What the engine did, for comparing configurations (`None` if not run).
     pub observed: Option<String>,
+    /// Gas the command's invocation used, when it invoked a metered engine.
+    pub gas: Option<u64>,
 }
 
 /// A module of the script, as far as this configuration got with it.
@@ -279,6 +281,8 @@ pub struct Runner<'a> {
     pub gas_used: u64,
     /// The most gas one invocation used.
     pub max_gas_used: u64,
+    /// Gas of the last invocation, until it is recorded.
+    last_gas: Option<u64>,
 }
 
 impl<'a> Runner<'a> {
@@ -298,6 +302,7 @@ impl<'a> Runner<'a> {
             beyond_consensus: BTreeMap::new(),
             gas_used: 0,
             max_gas_used: 0,
+            last_gas: None,
         }
     }
 
@@ -325,6 +330,7 @@ impl<'a> Runner<'a> {
             command,
             verdict,
             observed,
+            gas: self.last_gas.take(),
         });
     }
 
@@ -579,7 +585,8 @@ impl<'a> Runner<'a> {
                     return Err(Verdict::Skip(Skip::StrippedExport));
                 }
                 let result = self.engine.invoke(instance, &invoke.name, &args);
-                let gas = self.engine.gas_used().unwrap_or(0);
+                self.last_gas = self.engine.gas_used();
+                let gas = self.last_gas.unwrap_or(0);
                 self.gas_used += gas;
                 self.max_gas_used = self.max_gas_used.max(gas);
                 if let Err(CallError::Trap(_)) = result

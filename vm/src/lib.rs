@@ -11,13 +11,16 @@
 //!   injects gas and stack metering as plain wasm. Its output is the gas
 //!   specification: any spec-compliant engine running it with the two
 //!   metering host functions computes the same gas.
-//! - The compiler and executor are built on top of the instrumented module
-//!   (see the project issues and `docs/`).
+//! - [`engine`] compiles an instrumented module in one linear pass into
+//!   internal code and runs it on its own stacks, with the metering fused.
+//! - [`trap`] is the small, stable set of trap kinds that enters consensus.
 
 #![deny(missing_docs)]
 
+pub mod engine;
 pub mod instrument;
 pub mod limits;
+pub mod trap;
 
 pub use instrument::{
     HostImport, InstrumentConfig, Instrumented, Rejection, Report, Rule, instrument,

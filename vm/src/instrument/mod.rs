@@ -174,7 +174,7 @@ pub struct Report {
 /// Floating point is switched off here too: the instrumenter's own checks
 /// reject floats first with a precise message, and the validator is the
 /// second line.
-fn accepted_features() -> WasmFeatures {
+pub(crate) fn accepted_features() -> WasmFeatures {
     WasmFeatures::MUTABLE_GLOBAL
         | WasmFeatures::SIGN_EXTENSION
         | WasmFeatures::MULTI_VALUE

@@ -1,0 +1,296 @@
+//! The internal instruction set.
+//!
+//! A register machine over frame-relative *slots*. A function's frame is a
+//! window of the engine's value stack: its parameters, then its locals, then
+//! its operand stack. WebAssembly's operand stack height is known statically
+//! at every point of a function, so every operand lives in a slot fixed at
+//! compile time, and every instruction names the slots it reads and writes
+//! instead of pushing and popping. Every value is one `u64` slot: `i32`
+//! values zero-extended, `i64` as is, references as a function index (or the
+//! host's value) with [`REF_NULL`] for null.
+//!
+//! The canonical metering patterns of the instrumented module are fused:
+//! `i64.const N; call $gas` is one [`Instr::ChargeGas`] (one subtraction and
+//! one branch), and `call $stack_exhausted` is a [`Instr::Trap`].
+//!
+//! The numeric instructions are listed once, in the `for_each_*` macros
+//! below, with their semantics; the enum, the compiler's translation and the
+//! executor's arms are all generated from these lists. Instruction names are
+//! wasmparser's operator names, so the translation is a name-for-name map.
+
+use crate::trap::TrapKind;
+
+/// A frame-relative slot index.
+pub type Slot = u32;
+
+/// The slot value of a null reference.
+pub const REF_NULL: u64 = u64::MAX;
+
+/// The numeric and memory-access instructions, with their semantics, in four
+/// groups:
+///
+/// - `binops`: `dst = a op b`; name, operand types, result type, and the
+///   expression, which may trap (`Err(kind)`).
+/// - `unops`: `dst = op a`.
+/// - `loads`: `dst = memory[addr + offset]`, `N` bytes read as the first type
+///   and widened to the second.
+/// - `stores`: `memory[addr + offset] = value`, narrowed to `N` bytes.
+///
+/// `$m` receives all four groups; the enum, the compiler and the executor
+/// are generated from this one list.
+macro_rules! for_each_numeric {
+    ($m:ident) => {
+        $m! {
+            binops {
+            I32Add(a: u32, b: u32) -> u32 { Ok(a.wrapping_add(b)) }
+            I32Sub(a: u32, b: u32) -> u32 { Ok(a.wrapping_sub(b)) }
+            I32Mul(a: u32, b: u32) -> u32 { Ok(a.wrapping_mul(b)) }
+            I32DivS(a: i32, b: i32) -> i32 { $crate::engine::code::div_s32(a, b) }
+            I32DivU(a: u32, b: u32) -> u32 { a.checked_div(b).ok_or(TrapKind::IntegerDivideByZero) }
+            I32RemS(a: i32, b: i32) -> i32 { if b == 0 { Err(TrapKind::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } }
+            I32RemU(a: u32, b: u32) -> u32 { a.checked_rem(b).ok_or(TrapKind::IntegerDivideByZero) }
+            I32And(a: u32, b: u32) -> u32 { Ok(a & b) }
+            I32Or(a: u32, b: u32) -> u32 { Ok(a | b) }
+            I32Xor(a: u32, b: u32) -> u32 { Ok(a ^ b) }
+            I32Shl(a: u32, b: u32) -> u32 { Ok(a.wrapping_shl(b)) }
+            I32ShrS(a: i32, b: u32) -> i32 { Ok(a.wrapping_shr(b)) }
+            I32ShrU(a: u32, b: u32) -> u32 { Ok(a.wrapping_shr(b)) }
+            I32Rotl(a: u32, b: u32) -> u32 { Ok(a.rotate_left(b % 32)) }
+            I32Rotr(a: u32, b: u32) -> u32 { Ok(a.rotate_right(b % 32)) }
+            I64Add(a: u64, b: u64) -> u64 { Ok(a.wrapping_add(b)) }
+            I64Sub(a: u64, b: u64) -> u64 { Ok(a.wrapping_sub(b)) }
+            I64Mul(a: u64, b: u64) -> u64 { Ok(a.wrapping_mul(b)) }
+            I64DivS(a: i64, b: i64) -> i64 { $crate::engine::code::div_s64(a, b) }
+            I64DivU(a: u64, b: u64) -> u64 { a.checked_div(b).ok_or(TrapKind::IntegerDivideByZero) }
+            I64RemS(a: i64, b: i64) -> i64 { if b == 0 { Err(TrapKind::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } }
+            I64RemU(a: u64, b: u64) -> u64 { a.checked_rem(b).ok_or(TrapKind::IntegerDivideByZero) }
+            I64And(a: u64, b: u64) -> u64 { Ok(a & b) }
+            I64Or(a: u64, b: u64) -> u64 { Ok(a | b) }
+            I64Xor(a: u64, b: u64) -> u64 { Ok(a ^ b) }
+            I64Shl(a: u64, b: u64) -> u64 { Ok(a.wrapping_shl(b as u32)) }
+            I64ShrS(a: i64, b: u64) -> i64 { Ok(a.wrapping_shr(b as u32)) }
+            I64ShrU(a: u64, b: u64) -> u64 { Ok(a.wrapping_shr(b as u32)) }
+            I64Rotl(a: u64, b: u64) -> u64 { Ok(a.rotate_left((b % 64) as u32)) }
+            I64Rotr(a: u64, b: u64) -> u64 { Ok(a.rotate_right((b % 64) as u32)) }
+            I32Eq(a: u32, b: u32) -> bool { Ok(a == b) }
+            I32Ne(a: u32, b: u32) -> bool { Ok(a != b) }
+            I32LtS(a: i32, b: i32) -> bool { Ok(a < b) }
+            I32LtU(a: u32, b: u32) -> bool { Ok(a < b) }
+            I32GtS(a: i32, b: i32) -> bool { Ok(a > b) }
+            I32GtU(a: u32, b: u32) -> bool { Ok(a > b) }
+            I32LeS(a: i32, b: i32) -> bool { Ok(a <= b) }
+            I32LeU(a: u32, b: u32) -> bool { Ok(a <= b) }
+            I32GeS(a: i32, b: i32) -> bool { Ok(a >= b) }
+            I32GeU(a: u32, b: u32) -> bool { Ok(a >= b) }
+            I64Eq(a: u64, b: u64) -> bool { Ok(a == b) }
+            I64Ne(a: u64, b: u64) -> bool { Ok(a != b) }
+            I64LtS(a: i64, b: i64) -> bool { Ok(a < b) }
+            I64LtU(a: u64, b: u64) -> bool { Ok(a < b) }
+            I64GtS(a: i64, b: i64) -> bool { Ok(a > b) }
+            I64GtU(a: u64, b: u64) -> bool { Ok(a > b) }
+            I64LeS(a: i64, b: i64) -> bool { Ok(a <= b) }
+            I64LeU(a: u64, b: u64) -> bool { Ok(a <= b) }
+            I64GeS(a: i64, b: i64) -> bool { Ok(a >= b) }
+            I64GeU(a: u64, b: u64) -> bool { Ok(a >= b) }
+            }
+            unops {
+            I32Eqz(a: u32) -> bool { a == 0 }
+            I32Clz(a: u32) -> u32 { a.leading_zeros() }
+            I32Ctz(a: u32) -> u32 { a.trailing_zeros() }
+            I32Popcnt(a: u32) -> u32 { a.count_ones() }
+            I64Eqz(a: u64) -> bool { a == 0 }
+            I64Clz(a: u64) -> u64 { u64::from(a.leading_zeros()) }
+            I64Ctz(a: u64) -> u64 { u64::from(a.trailing_zeros()) }
+            I64Popcnt(a: u64) -> u64 { u64::from(a.count_ones()) }
+            I32WrapI64(a: u64) -> u32 { a as u32 }
+            I64ExtendI32S(a: i32) -> i64 { i64::from(a) }
+            I64ExtendI32U(a: u32) -> u64 { u64::from(a) }
+            I32Extend8S(a: u32) -> i32 { i32::from(a as i8) }
+            I32Extend16S(a: u32) -> i32 { i32::from(a as i16) }
+            I64Extend8S(a: u64) -> i64 { i64::from(a as i8) }
+            I64Extend16S(a: u64) -> i64 { i64::from(a as i16) }
+            I64Extend32S(a: u64) -> i64 { i64::from(a as i32) }
+            RefIsNull(a: u64) -> bool { a == REF_NULL }
+            }
+            loads {
+            I32Load(4, u32 => u32)
+            I64Load(8, u64 => u64)
+            I32Load8S(1, i8 => i32)
+            I32Load8U(1, u8 => u32)
+            I32Load16S(2, i16 => i32)
+            I32Load16U(2, u16 => u32)
+            I64Load8S(1, i8 => i64)
+            I64Load8U(1, u8 => u64)
+            I64Load16S(2, i16 => i64)
+            I64Load16U(2, u16 => u64)
+            I64Load32S(4, i32 => i64)
+            I64Load32U(4, u32 => u64)
+            }
+            stores {
+            I32Store(4, u32)
+            I64Store(8, u64)
+            I32Store8(1, u8)
+            I32Store16(2, u16)
+            I64Store8(1, u8)
+            I64Store16(2, u16)
+            I64Store32(4, u32)
+            }
+        }
+    };
+}
+
+/// Signed 32-bit division with WebAssembly's traps.
+pub fn div_s32(a: i32, b: i32) -> Result<i32, TrapKind> {
+    if b == 0 {
+        Err(TrapKind::IntegerDivideByZero)
+    } else {
+        a.checked_div(b).ok_or(TrapKind::IntegerOverflow)
+    }
+}
+
+/// Signed 64-bit division with WebAssembly's traps.
+pub fn div_s64(a: i64, b: i64) -> Result<i64, TrapKind> {
+    if b == 0 {
+        Err(TrapKind::IntegerDivideByZero)
+    } else {
+        a.checked_div(b).ok_or(TrapKind::IntegerOverflow)
+    }
+}
+
+/// Conversion of a slot to an operand type.
+pub trait FromSlot {
+    /// The operand held by `slot`.
+    fn from_slot(slot: u64) -> Self;
+}
+
+/// Conversion of a result to a slot.
+pub trait ToSlot {
+    /// The slot holding `self`.
+    fn to_slot(self) -> u64;
+}
+
+macro_rules! slot_conversions {
+    ($($ty:ty => |$s:ident| $from:expr, |$v:ident| $to:expr;)*) => {
+        $(
+            impl FromSlot for $ty {
+                #[inline(always)]
+                fn from_slot($s: u64) -> Self { $from }
+            }
+            impl ToSlot for $ty {
+                #[inline(always)]
+                fn to_slot(self) -> u64 { let $v = self; $to }
+            }
+        )*
+    };
+}
+
+slot_conversions! {
+    u32 => |s| s as u32, |v| u64::from(v);
+    i32 => |s| s as u32 as i32, |v| u64::from(v as u32);
+    u64 => |s| s, |v| v;
+    i64 => |s| s as i64, |v| v as u64;
+}
+
+impl ToSlot for bool {
+    #[inline(always)]
+    fn to_slot(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+macro_rules! define_instr {
+    (
+        binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+        unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
+        loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+        stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
+    ) => {
+        /// One internal instruction. Slots are relative to the frame base;
+        /// branch targets are instruction indices in the module's code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Instr {
+            /// Trap with this kind (`unreachable`, the stack-exhaustion import).
+            Trap(TrapKind),
+            /// Jump.
+            Br(u32),
+            /// Jump when `cond` is not zero.
+            BrIfNez { cond: Slot, target: u32 },
+            /// Jump when `cond` is zero.
+            BrIfEqz { cond: Slot, target: u32 },
+            /// Jump to `targets[min(index, len)]`, the side table entries
+            /// `first..=first + len` (the last one is the default).
+            BrTable { index: Slot, first: u32, len: u32 },
+            /// Return from the function: results are in slots `0..n`.
+            Return,
+            /// Call defined function `func`; its frame starts at `base`.
+            Call { func: u32, base: Slot },
+            /// Call through `table` at the index in `index`, expecting the
+            /// signature `ty` (an index into the module's signatures).
+            CallIndirect { ty: u32, table: u32, index: Slot, base: Slot },
+            /// Call host import `import`; arguments and results at `base`.
+            CallHost { import: u32, base: Slot },
+            /// Charge a constant amount of gas.
+            ChargeGas(u64),
+            /// Charge the amount of gas in a slot (a dynamic cost).
+            ChargeGasSlot(Slot),
+            /// `dst = value`.
+            Const { dst: Slot, value: u64 },
+            /// `dst = src`.
+            Copy { dst: Slot, src: Slot },
+            /// `dst = if cond != 0 { a } else { b }`.
+            Select { dst: Slot, a: Slot, b: Slot, cond: Slot },
+            /// `dst = global`.
+            GlobalGet { dst: Slot, global: u32 },
+            /// `global = src`.
+            GlobalSet { src: Slot, global: u32 },
+            /// `dst = memory.size`.
+            MemorySize { dst: Slot },
+            /// `dst = memory.grow(delta)`.
+            MemoryGrow { dst: Slot, delta: Slot },
+            /// `memory.fill(dst, value, len)` with operands from `args`.
+            MemoryFill { args: Slot },
+            /// `memory.copy(dst, src, len)` with operands from `args`.
+            MemoryCopy { args: Slot },
+            /// `memory.init(data, dst, src, len)` with operands from `args`.
+            MemoryInit { data: u32, args: Slot },
+            /// `data.drop`.
+            DataDrop { data: u32 },
+            /// `dst = table[index]`.
+            TableGet { table: u32, dst: Slot, index: Slot },
+            /// `table[index] = value` with operands from `args`.
+            TableSet { table: u32, args: Slot },
+            /// `dst = table.size`.
+            TableSize { table: u32, dst: Slot },
+            /// `table.grow(init, delta)` with operands from `args`; result in `args`.
+            TableGrow { table: u32, args: Slot },
+            /// `table.fill(index, value, len)` with operands from `args`.
+            TableFill { table: u32, args: Slot },
+            /// `table.copy(dst, src, len)` with operands from `args`.
+            TableCopy { dst_table: u32, src_table: u32, args: Slot },
+            /// `table.init(elem, dst, src, len)` with operands from `args`.
+            TableInit { table: u32, elem: u32, args: Slot },
+            /// `elem.drop`.
+            ElemDrop { elem: u32 },
+            /// `dst = ref.func func`.
+            RefFunc { dst: Slot, func: u32 },
+            $(
+                #[doc = concat!("`", stringify!($bin), "`: `dst = a op b`.")]
+                $bin { dst: Slot, a: Slot, b: Slot },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($un), "`: `dst = op a`.")]
+                $un { dst: Slot, a: Slot },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($load), "`: `dst = memory[addr + offset]`.")]
+                $load { dst: Slot, addr: Slot, offset: u32 },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($store), "`: `memory[addr + offset] = value`.")]
+                $store { addr: Slot, value: Slot, offset: u32 },
+            )*
+        }
+    };
+}
+
+for_each_numeric!(define_instr);

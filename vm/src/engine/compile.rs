@@ -1,0 +1,1068 @@
+//! The single-pass compiler: instrumented wasm in, internal code out.
+//!
+//! One linear pass over each function body, validating as it goes (the
+//! input may come from anywhere, so it is validated again against the
+//! accepted profile). The operand stack height is tracked statically; each
+//! operand's slot is `locals + height`, so translation is a direct map from
+//! operator to instruction with slot numbers, plus:
+//!
+//! - forward branches recorded per control frame and patched at its `end`;
+//! - branches that carry values copy them to the target's slots first (in
+//!   ascending order: the target's slots are never above the sources);
+//! - unreachable code skipped (it is validated, never emitted);
+//! - `i64.const N; call $gas` fused into [`Instr::ChargeGas`], a call of the
+//!   gas import with a computed amount into [`Instr::ChargeGasSlot`], and
+//!   `call $stack_exhausted` into a trap.
+
+use std::collections::BTreeMap;
+
+use wasmparser::{
+    BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
+    FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, Parser, Payload, TypeRef,
+    ValidPayload, Validator, ValidatorResources,
+};
+
+use super::code::{Instr, REF_NULL, Slot};
+use super::{CompileError, Export};
+use crate::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
+use crate::trap::TrapKind;
+
+/// A function signature: parameter and result counts plus their types, as
+/// a canonical id for `call_indirect` checks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Signature {
+    pub params: Vec<wasmparser::ValType>,
+    pub results: Vec<wasmparser::ValType>,
+}
+
+/// What an import is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ImportKind {
+    /// The gas import (fused; never called as a function).
+    Gas,
+    /// The stack-exhaustion import (fused into a trap).
+    StackExhausted,
+    /// A host function.
+    Host { module: String, name: String },
+}
+
+/// An imported function.
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub kind: ImportKind,
+    pub signature: u32,
+}
+
+/// A defined function.
+#[derive(Debug, Clone)]
+pub(crate) struct Function {
+    /// Index of its first instruction.
+    pub entry: u32,
+    pub params: u32,
+    /// Parameters plus declared locals.
+    pub locals: u32,
+    /// Slots the frame needs: locals and the deepest operand stack (at
+    /// least the results).
+    pub frame_slots: u32,
+    /// Declared locals of reference type (initialised to null, not zero).
+    pub ref_locals: Vec<u32>,
+    /// Canonical signature id.
+    pub signature: u32,
+}
+
+/// A constant initialiser (globals, offsets, element items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Init {
+    Value(u64),
+    Global(u32),
+    Func(u32),
+}
+
+/// An element segment.
+#[derive(Debug, Clone)]
+pub(crate) struct ElementSegment {
+    /// Table and offset for an active segment.
+    pub active: Option<(u32, Init)>,
+    /// Declarative segments are dropped at instantiation.
+    pub declared: bool,
+    pub items: Vec<Init>,
+}
+
+/// A data segment.
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    /// Offset for an active segment.
+    pub active: Option<Init>,
+    pub bytes: Vec<u8>,
+}
+
+/// A compiled module: internal code plus what instantiation needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub code: Vec<Instr>,
+    pub br_tables: Vec<u32>,
+    pub signatures: Vec<Signature>,
+    pub imports: Vec<Import>,
+    pub functions: Vec<Function>,
+    /// Type, mutability and initialiser of each global.
+    pub globals: Vec<(wasmparser::ValType, bool, Init)>,
+    pub memory: Option<(u64, Option<u64>)>,
+    pub tables: Vec<(u64, Option<u64>)>,
+    pub elements: Vec<ElementSegment>,
+    pub data: Vec<DataSegment>,
+    pub exports: BTreeMap<String, Export>,
+    pub start: Option<u32>,
+    /// Largest frame of any function, in slots.
+    pub max_frame_slots: u32,
+    /// The instrumenter's stack-height global, when the module is
+    /// instrumented (its last global).
+    pub stack_global: Option<u32>,
+}
+
+impl Compiled {
+    /// Canonical signature id of function `index` (imports first).
+    pub fn function_signature(&self, index: u32) -> Option<u32> {
+        let imported = self.imports.len() as u32;
+        if index < imported {
+            self.imports.get(index as usize).map(|i| i.signature)
+        } else {
+            self.functions
+                .get((index - imported) as usize)
+                .map(|f| f.signature)
+        }
+    }
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> CompileError {
+    CompileError::Invalid {
+        message: e.message().to_string(),
+        offset: e.offset(),
+    }
+}
+
+fn unsupported(what: &str, offset: u64) -> CompileError {
+    CompileError::Unsupported {
+        what: what.to_string(),
+        offset,
+    }
+}
+
+/// Compiles `wasm` (an instrumented module, or any module of the accepted
+/// profile without imports other than host functions).
+pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
+    let mut validator = Validator::new_with_features(crate::instrument::accepted_features());
+    let mut allocations = FuncValidatorAllocations::default();
+    let mut types: Vec<u32> = Vec::new(); // type index -> canonical signature id
+    let mut signatures: Vec<Signature> = Vec::new();
+    let mut type_list: Vec<wasmparser::FuncType> = Vec::new();
+    let mut compiled = Compiled {
+        code: Vec::new(),
+        br_tables: Vec::new(),
+        signatures: Vec::new(),
+        imports: Vec::new(),
+        functions: Vec::new(),
+        globals: Vec::new(),
+        memory: None,
+        tables: Vec::new(),
+        elements: Vec::new(),
+        data: Vec::new(),
+        exports: BTreeMap::new(),
+        start: None,
+        max_frame_slots: 0,
+        stack_global: None,
+    };
+    let mut defined_types: Vec<u32> = Vec::new();
+    let mut body_index = 0usize;
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(invalid)?;
+        match &payload {
+            Payload::TypeSection(reader) => {
+                for group in reader.clone() {
+                    let group = group.map_err(invalid)?;
+                    for sub in group.types() {
+                        let CompositeInnerType::Func(func) = &sub.composite_type.inner else {
+                            return Err(unsupported("a non-function type", 0));
+                        };
+                        let signature = Signature {
+                            params: func.params().to_vec(),
+                            results: func.results().to_vec(),
+                        };
+                        let id = match signatures.iter().position(|s| *s == signature) {
+                            Some(id) => id as u32,
+                            None => {
+                                signatures.push(signature);
+                                (signatures.len() - 1) as u32
+                            }
+                        };
+                        types.push(id);
+                        type_list.push(func.clone());
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.clone().into_imports() {
+                    let import = import.map_err(invalid)?;
+                    let TypeRef::Func(ty) = import.ty else {
+                        return Err(unsupported("an import that is not a function", 0));
+                    };
+                    let kind = match (import.module, import.name) {
+                        (METERING_MODULE, GAS_FUNCTION) => ImportKind::Gas,
+                        (METERING_MODULE, STACK_EXHAUSTED_FUNCTION) => ImportKind::StackExhausted,
+                        (module, name) => ImportKind::Host {
+                            module: module.to_string(),
+                            name: name.to_string(),
+                        },
+                    };
+                    let signature = *types
+                        .get(ty as usize)
+                        .ok_or_else(|| unsupported("an import with an unknown type", 0))?;
+                    compiled.imports.push(Import { kind, signature });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader.clone() {
+                    defined_types.push(ty.map_err(invalid)?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader.clone() {
+                    let table = table.map_err(invalid)?;
+                    compiled.tables.push((table.ty.initial, table.ty.maximum));
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader.clone() {
+                    let memory = memory.map_err(invalid)?;
+                    compiled.memory = Some((memory.initial, memory.maximum));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader.clone() {
+                    let global = global.map_err(invalid)?;
+                    let init = const_init(&global.init_expr)?;
+                    compiled
+                        .globals
+                        .push((global.ty.content_type, global.ty.mutable, init));
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader.clone() {
+                    let export = export.map_err(invalid)?;
+                    let value = match export.kind {
+                        ExternalKind::Func => Export::Function(export.index),
+                        ExternalKind::Memory => Export::Memory,
+                        ExternalKind::Global => Export::Global(export.index),
+                        ExternalKind::Table => Export::Table(export.index),
+                        _ => return Err(unsupported("an export kind", 0)),
+                    };
+                    compiled.exports.insert(export.name.to_string(), value);
+                }
+            }
+            Payload::StartSection { func, .. } => compiled.start = Some(*func),
+            Payload::ElementSection(reader) => {
+                for element in reader.clone() {
+                    let element = element.map_err(invalid)?;
+                    let (active, declared) = match &element.kind {
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => (
+                            Some((table_index.unwrap_or(0), const_init(offset_expr)?)),
+                            false,
+                        ),
+                        ElementKind::Passive => (None, false),
+                        ElementKind::Declared => (None, true),
+                    };
+                    let mut items = Vec::new();
+                    match &element.items {
+                        ElementItems::Functions(funcs) => {
+                            for func in funcs.clone() {
+                                items.push(Init::Func(func.map_err(invalid)?));
+                            }
+                        }
+                        ElementItems::Expressions(_, exprs) => {
+                            for expr in exprs.clone() {
+                                items.push(const_init(&expr.map_err(invalid)?)?);
+                            }
+                        }
+                    }
+                    compiled.elements.push(ElementSegment {
+                        active,
+                        declared,
+                        items,
+                    });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader.clone() {
+                    let data = data.map_err(invalid)?;
+                    let active = match &data.kind {
+                        DataKind::Passive => None,
+                        DataKind::Active { offset_expr, .. } => Some(const_init(offset_expr)?),
+                    };
+                    compiled.data.push(DataSegment {
+                        active,
+                        bytes: data.data.to_vec(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        match validator.payload(&payload).map_err(invalid)? {
+            ValidPayload::Func(to_validate, body) => {
+                let type_index = *defined_types
+                    .get(body_index)
+                    .ok_or_else(|| unsupported("a body without a function", 0))?;
+                body_index += 1;
+                let ty = type_list
+                    .get(type_index as usize)
+                    .ok_or_else(|| unsupported("a function type", 0))?;
+                let signature = *types
+                    .get(type_index as usize)
+                    .ok_or_else(|| unsupported("a function type", 0))?;
+                let mut func_validator =
+                    to_validate.into_validator(std::mem::take(&mut allocations));
+                let mut translator = Translator::new(
+                    &mut compiled,
+                    &types,
+                    &type_list,
+                    &defined_types,
+                    &mut func_validator,
+                );
+                let function = translator.translate(ty, signature, &body)?;
+                compiled.max_frame_slots = compiled.max_frame_slots.max(function.frame_slots);
+                compiled.functions.push(function);
+                allocations = func_validator.into_allocations();
+            }
+            ValidPayload::End(_) => break,
+            _ => {}
+        }
+    }
+    compiled.signatures = signatures;
+    let instrumented = compiled
+        .imports
+        .iter()
+        .any(|i| i.kind == ImportKind::StackExhausted);
+    if instrumented && !compiled.globals.is_empty() {
+        compiled.stack_global = Some(compiled.globals.len() as u32 - 1);
+    }
+    Ok(compiled)
+}
+
+fn const_init(expr: &ConstExpr<'_>) -> Result<Init, CompileError> {
+    let mut reader = expr.get_operators_reader();
+    let op = reader.read().map_err(invalid)?;
+    Ok(match op {
+        Operator::I32Const { value } => Init::Value(u64::from(value as u32)),
+        Operator::I64Const { value } => Init::Value(value as u64),
+        Operator::GlobalGet { global_index } => Init::Global(global_index),
+        Operator::RefNull { .. } => Init::Value(REF_NULL),
+        Operator::RefFunc { function_index } => Init::Func(function_index),
+        _ => return Err(unsupported("a constant expression", 0)),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Block,
+    Loop,
+    If,
+    Else,
+    Function,
+}
+
+/// Where a forward branch target must be written when its label resolves.
+#[derive(Debug, Clone, Copy)]
+enum Patch {
+    Instr(usize),
+    Table(usize),
+}
+
+struct Control {
+    kind: FrameKind,
+    /// Stack height where the frame's params (then results) start.
+    base: u32,
+    params: u32,
+    results: u32,
+    /// Branch target of a loop.
+    loop_pc: u32,
+    patches: Vec<Patch>,
+    /// The `if`'s jump to its `else` (or `end`).
+    else_patch: Option<usize>,
+    unreachable: bool,
+}
+
+struct Translator<'a> {
+    out: &'a mut Compiled,
+    types: &'a [u32],
+    type_list: &'a [wasmparser::FuncType],
+    defined_types: &'a [u32],
+    validator: &'a mut FuncValidator<ValidatorResources>,
+    locals: u32,
+    height: u32,
+    max_height: u32,
+    controls: Vec<Control>,
+    /// Nesting depth of blocks inside unreachable code.
+    dead_depth: u32,
+    /// Index of the first instruction after the last label: no fusion
+    /// across it.
+    label_pc: usize,
+}
+
+impl<'a> Translator<'a> {
+    fn new(
+        out: &'a mut Compiled,
+        types: &'a [u32],
+        type_list: &'a [wasmparser::FuncType],
+        defined_types: &'a [u32],
+        validator: &'a mut FuncValidator<ValidatorResources>,
+    ) -> Self {
+        Translator {
+            out,
+            types,
+            type_list,
+            defined_types,
+            validator,
+            locals: 0,
+            height: 0,
+            max_height: 0,
+            controls: Vec::new(),
+            dead_depth: 0,
+            label_pc: 0,
+        }
+    }
+
+    fn pc(&self) -> usize {
+        self.out.code.len()
+    }
+
+    fn emit(&mut self, instr: Instr) {
+        self.out.code.push(instr);
+    }
+
+    /// The slot of stack position `position`.
+    fn slot(&self, position: u32) -> Slot {
+        self.locals + position
+    }
+
+    /// The slot of the value `depth` below the top (0 = top).
+    fn top(&self, depth: u32) -> Slot {
+        self.slot(self.height - 1 - depth)
+    }
+
+    fn push(&mut self, n: u32) {
+        self.height += n;
+        self.max_height = self.max_height.max(self.height);
+    }
+
+    fn pop(&mut self, n: u32) {
+        self.height -= n;
+    }
+
+    fn translate(
+        &mut self,
+        ty: &wasmparser::FuncType,
+        signature: u32,
+        body: &FunctionBody<'_>,
+    ) -> Result<Function, CompileError> {
+        let params = ty.params().len() as u32;
+        let results = ty.results().len() as u32;
+        let mut locals_reader = body.get_locals_reader().map_err(invalid)?;
+        let mut locals = params;
+        let mut ref_locals = Vec::new();
+        for _ in 0..locals_reader.get_count() {
+            let offset = locals_reader.original_position();
+            let (count, local_ty) = locals_reader.read().map_err(invalid)?;
+            self.validator
+                .define_locals(offset, count, local_ty)
+                .map_err(invalid)?;
+            if matches!(local_ty, wasmparser::ValType::Ref(_)) {
+                ref_locals.extend(locals..locals + count);
+            }
+            locals += count;
+        }
+        self.locals = locals;
+        let entry = self.pc() as u32;
+        self.label_pc = self.pc();
+        self.controls.push(Control {
+            kind: FrameKind::Function,
+            base: 0,
+            params: 0,
+            results,
+            loop_pc: 0,
+            patches: Vec::new(),
+            else_patch: None,
+            unreachable: false,
+        });
+        let mut reader = wasmparser::OperatorsReader::new(locals_reader.get_binary_reader());
+        while !reader.eof() {
+            let (op, offset) = reader.read_with_offset().map_err(invalid)?;
+            self.validator.op(offset, &op).map_err(invalid)?;
+            self.translate_operator(&op, offset)?;
+        }
+        reader.finish().map_err(invalid)?;
+        let frame_slots = (locals + self.max_height).max(results);
+        Ok(Function {
+            entry,
+            params,
+            locals,
+            frame_slots,
+            ref_locals,
+            signature,
+        })
+    }
+
+    fn block_arity(&self, blockty: BlockType) -> (u32, u32) {
+        match blockty {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(index) => self
+                .type_list
+                .get(index as usize)
+                .map(|t| (t.params().len() as u32, t.results().len() as u32))
+                .unwrap_or((0, 0)),
+        }
+    }
+
+    fn function_arity(&self, function: u32) -> (u32, u32) {
+        let signature = self.out.function_signature(function).or_else(|| {
+            // A function defined later in this module.
+            let imported = self.out.imports.len() as u32;
+            let ty = self.defined_types.get((function - imported) as usize)?;
+            self.types.get(*ty as usize).copied()
+        });
+        let signature = signature.and_then(|id| {
+            // Signatures are finalised at the end; look them up by type.
+            self.type_list
+                .iter()
+                .zip(self.types)
+                .find(|(_, sig)| **sig == id)
+                .map(|(t, _)| t)
+        });
+        signature
+            .map(|t| (t.params().len() as u32, t.results().len() as u32))
+            .unwrap_or((0, 0))
+    }
+
+    /// Copies the top `arity` values to stack positions `base..`.
+    fn emit_copy_to(&mut self, base: u32, arity: u32) {
+        let from = self.height - arity;
+        if from == base {
+            return;
+        }
+        for i in 0..arity {
+            let dst = self.slot(base + i);
+            let src = self.slot(from + i);
+            self.emit(Instr::Copy { dst, src });
+        }
+    }
+
+    /// Branch target information for label `depth`: (base, arity, loop pc).
+    fn label(&self, depth: u32) -> (u32, u32, Option<u32>, usize) {
+        let index = self.controls.len() - 1 - depth as usize;
+        let frame = &self.controls[index];
+        if frame.kind == FrameKind::Loop {
+            (frame.base, frame.params, Some(frame.loop_pc), index)
+        } else {
+            (frame.base, frame.results, None, index)
+        }
+    }
+
+    /// Emits an unconditional branch to label `depth`, with its copies.
+    fn emit_branch(&mut self, depth: u32) {
+        let (base, arity, loop_pc, index) = self.label(depth);
+        self.emit_copy_to(base, arity);
+        match loop_pc {
+            Some(target) => self.emit(Instr::Br(target)),
+            None => {
+                let at = self.pc();
+                self.emit(Instr::Br(0));
+                self.controls[index].patches.push(Patch::Instr(at));
+            }
+        }
+    }
+
+    fn set_unreachable(&mut self) {
+        if let Some(frame) = self.controls.last_mut() {
+            frame.unreachable = true;
+        }
+    }
+
+    fn resolve(&mut self, patches: Vec<Patch>, target: u32) {
+        for patch in patches {
+            match patch {
+                Patch::Instr(at) => match &mut self.out.code[at] {
+                    Instr::Br(t)
+                    | Instr::BrIfNez { target: t, .. }
+                    | Instr::BrIfEqz { target: t, .. } => *t = target,
+                    _ => {}
+                },
+                Patch::Table(at) => self.out.br_tables[at] = target,
+            }
+        }
+    }
+
+    fn translate_operator(&mut self, op: &Operator<'_>, offset: u64) -> Result<(), CompileError> {
+        let unreachable = self.controls.last().is_some_and(|c| c.unreachable);
+        if unreachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.dead_depth += 1;
+                    return Ok(());
+                }
+                Operator::Else | Operator::End if self.dead_depth > 0 => {
+                    if matches!(op, Operator::End) {
+                        self.dead_depth -= 1;
+                    }
+                    return Ok(());
+                }
+                Operator::Else | Operator::End => {}
+                _ => return Ok(()),
+            }
+        }
+        macro_rules! translate_numeric {
+            (
+                binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+                unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
+                loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+                stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
+            ) => {
+                match op {
+                    $(
+                        Operator::$bin => {
+                            let (a, b) = (self.top(1), self.top(0));
+                            self.emit(Instr::$bin { dst: a, a, b });
+                            self.pop(1);
+                            return Ok(());
+                        }
+                    )*
+                    $(
+                        Operator::$un => {
+                            let a = self.top(0);
+                            self.emit(Instr::$un { dst: a, a });
+                            return Ok(());
+                        }
+                    )*
+                    $(
+                        Operator::$load { memarg } => {
+                            let addr = self.top(0);
+                            let offset = u32::try_from(memarg.offset)
+                                .map_err(|_| unsupported("a 64-bit memory offset", offset))?;
+                            self.emit(Instr::$load { dst: addr, addr, offset });
+                            return Ok(());
+                        }
+                    )*
+                    $(
+                        Operator::$store { memarg } => {
+                            let (addr, value) = (self.top(1), self.top(0));
+                            let offset = u32::try_from(memarg.offset)
+                                .map_err(|_| unsupported("a 64-bit memory offset", offset))?;
+                            self.emit(Instr::$store { addr, value, offset });
+                            self.pop(2);
+                            return Ok(());
+                        }
+                    )*
+                    _ => {}
+                }
+            };
+        }
+        for_each_numeric!(translate_numeric);
+
+        match *op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                self.emit(Instr::Trap(TrapKind::Unreachable));
+                self.set_unreachable();
+            }
+            Operator::Block { blockty } => {
+                let (params, results) = self.block_arity(blockty);
+                self.controls.push(Control {
+                    kind: FrameKind::Block,
+                    base: self.height - params,
+                    params,
+                    results,
+                    loop_pc: 0,
+                    patches: Vec::new(),
+                    else_patch: None,
+                    unreachable: false,
+                });
+            }
+            Operator::Loop { blockty } => {
+                let (params, results) = self.block_arity(blockty);
+                self.label_pc = self.pc();
+                self.controls.push(Control {
+                    kind: FrameKind::Loop,
+                    base: self.height - params,
+                    params,
+                    results,
+                    loop_pc: self.pc() as u32,
+                    patches: Vec::new(),
+                    else_patch: None,
+                    unreachable: false,
+                });
+            }
+            Operator::If { blockty } => {
+                let (params, results) = self.block_arity(blockty);
+                let cond = self.top(0);
+                self.pop(1);
+                let at = self.pc();
+                self.emit(Instr::BrIfEqz { cond, target: 0 });
+                self.controls.push(Control {
+                    kind: FrameKind::If,
+                    base: self.height - params,
+                    params,
+                    results,
+                    loop_pc: 0,
+                    patches: Vec::new(),
+                    else_patch: Some(at),
+                    unreachable: false,
+                });
+            }
+            Operator::Else => {
+                let reachable = !self.controls.last().is_some_and(|c| c.unreachable);
+                if reachable {
+                    let at = self.pc();
+                    self.emit(Instr::Br(0));
+                    if let Some(frame) = self.controls.last_mut() {
+                        frame.patches.push(Patch::Instr(at));
+                    }
+                }
+                let pc = self.pc() as u32;
+                self.label_pc = self.pc();
+                let frame = self
+                    .controls
+                    .last_mut()
+                    .ok_or_else(|| unsupported("else without if", offset))?;
+                frame.kind = FrameKind::Else;
+                frame.unreachable = false;
+                let else_patch = frame.else_patch.take();
+                let base = frame.base;
+                let params = frame.params;
+                if let Some(at) = else_patch {
+                    self.resolve(vec![Patch::Instr(at)], pc);
+                }
+                self.height = base + params;
+            }
+            Operator::End => {
+                let frame = self
+                    .controls
+                    .pop()
+                    .ok_or_else(|| unsupported("end without a block", offset))?;
+                let pc = self.pc() as u32;
+                self.label_pc = self.pc();
+                let mut patches = frame.patches;
+                if let Some(at) = frame.else_patch {
+                    patches.push(Patch::Instr(at));
+                }
+                self.resolve(patches, pc);
+                self.height = frame.base + frame.results;
+                if frame.kind == FrameKind::Function {
+                    // Results go to the frame's first slots.
+                    for i in 0..frame.results {
+                        let src = self.slot(i);
+                        if src != i {
+                            self.emit(Instr::Copy { dst: i, src });
+                        }
+                    }
+                    self.emit(Instr::Return);
+                }
+            }
+            Operator::Br { relative_depth } => {
+                self.emit_branch(relative_depth);
+                self.set_unreachable();
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.top(0);
+                self.pop(1);
+                let (base, arity, loop_pc, index) = self.label(relative_depth);
+                if self.height - arity == base {
+                    let at = self.pc();
+                    self.emit(Instr::BrIfNez {
+                        cond,
+                        target: loop_pc.unwrap_or(0),
+                    });
+                    if loop_pc.is_none() {
+                        self.controls[index].patches.push(Patch::Instr(at));
+                    }
+                } else {
+                    let skip = self.pc();
+                    self.emit(Instr::BrIfEqz { cond, target: 0 });
+                    self.emit_branch(relative_depth);
+                    let next = self.pc() as u32;
+                    self.resolve(vec![Patch::Instr(skip)], next);
+                }
+            }
+            Operator::BrTable { ref targets } => {
+                let index = self.top(0);
+                self.pop(1);
+                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+                for depth in targets.targets() {
+                    depths.push(depth.map_err(invalid)?);
+                }
+                depths.push(targets.default());
+                let first = self.out.br_tables.len();
+                self.out.br_tables.extend(depths.iter().map(|_| 0));
+                self.emit(Instr::BrTable {
+                    index,
+                    first: first as u32,
+                    len: (depths.len() - 1) as u32,
+                });
+                // Targets that need copies get a stub after the table.
+                let mut stubs: Vec<(usize, u32)> = Vec::new();
+                for (i, depth) in depths.iter().enumerate() {
+                    let (base, arity, loop_pc, frame) = self.label(*depth);
+                    if self.height - arity == base {
+                        match loop_pc {
+                            Some(target) => self.out.br_tables[first + i] = target,
+                            None => self.controls[frame].patches.push(Patch::Table(first + i)),
+                        }
+                    } else {
+                        stubs.push((first + i, *depth));
+                    }
+                }
+                for (entry, depth) in stubs {
+                    self.out.br_tables[entry] = self.pc() as u32;
+                    self.emit_branch(depth);
+                }
+                self.set_unreachable();
+            }
+            Operator::Return => {
+                let results = self.controls.first().map_or(0, |c| c.results);
+                let from = self.height - results;
+                for i in 0..results {
+                    let src = self.slot(from + i);
+                    if src != i {
+                        self.emit(Instr::Copy { dst: i, src });
+                    }
+                }
+                self.emit(Instr::Return);
+                self.set_unreachable();
+            }
+            Operator::Call { function_index } => self.translate_call(function_index)?,
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let signature = *self
+                    .types
+                    .get(type_index as usize)
+                    .ok_or_else(|| unsupported("a type index", offset))?;
+                let (params, results) = self
+                    .type_list
+                    .get(type_index as usize)
+                    .map(|t| (t.params().len() as u32, t.results().len() as u32))
+                    .unwrap_or((0, 0));
+                let index = self.top(0);
+                self.pop(1);
+                let base = self.slot(self.height - params);
+                self.emit(Instr::CallIndirect {
+                    ty: signature,
+                    table: table_index,
+                    index,
+                    base,
+                });
+                self.pop(params);
+                self.push(results);
+            }
+            Operator::Drop => self.pop(1),
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let (a, b, cond) = (self.top(2), self.top(1), self.top(0));
+                self.emit(Instr::Select { dst: a, a, b, cond });
+                self.pop(2);
+            }
+            Operator::LocalGet { local_index } => {
+                self.push(1);
+                let dst = self.top(0);
+                self.emit(Instr::Copy {
+                    dst,
+                    src: local_index,
+                });
+            }
+            Operator::LocalSet { local_index } => {
+                let src = self.top(0);
+                self.emit(Instr::Copy {
+                    dst: local_index,
+                    src,
+                });
+                self.pop(1);
+            }
+            Operator::LocalTee { local_index } => {
+                let src = self.top(0);
+                self.emit(Instr::Copy {
+                    dst: local_index,
+                    src,
+                });
+            }
+            Operator::GlobalGet { global_index } => {
+                self.push(1);
+                let dst = self.top(0);
+                self.emit(Instr::GlobalGet {
+                    dst,
+                    global: global_index,
+                });
+            }
+            Operator::GlobalSet { global_index } => {
+                let src = self.top(0);
+                self.emit(Instr::GlobalSet {
+                    src,
+                    global: global_index,
+                });
+                self.pop(1);
+            }
+            Operator::I32Const { value } => self.push_const(u64::from(value as u32)),
+            Operator::I64Const { value } => self.push_const(value as u64),
+            Operator::RefNull { .. } => self.push_const(REF_NULL),
+            Operator::RefFunc { function_index } => {
+                self.push(1);
+                let dst = self.top(0);
+                self.emit(Instr::RefFunc {
+                    dst,
+                    func: function_index,
+                });
+            }
+            Operator::MemorySize { .. } => {
+                self.push(1);
+                let dst = self.top(0);
+                self.emit(Instr::MemorySize { dst });
+            }
+            Operator::MemoryGrow { .. } => {
+                let delta = self.top(0);
+                self.emit(Instr::MemoryGrow { dst: delta, delta });
+            }
+            Operator::MemoryFill { .. } => {
+                let args = self.top(2);
+                self.emit(Instr::MemoryFill { args });
+                self.pop(3);
+            }
+            Operator::MemoryCopy { .. } => {
+                let args = self.top(2);
+                self.emit(Instr::MemoryCopy { args });
+                self.pop(3);
+            }
+            Operator::MemoryInit { data_index, .. } => {
+                let args = self.top(2);
+                self.emit(Instr::MemoryInit {
+                    data: data_index,
+                    args,
+                });
+                self.pop(3);
+            }
+            Operator::DataDrop { data_index } => self.emit(Instr::DataDrop { data: data_index }),
+            Operator::TableGet { table } => {
+                let index = self.top(0);
+                self.emit(Instr::TableGet {
+                    table,
+                    dst: index,
+                    index,
+                });
+            }
+            Operator::TableSet { table } => {
+                let args = self.top(1);
+                self.emit(Instr::TableSet { table, args });
+                self.pop(2);
+            }
+            Operator::TableSize { table } => {
+                self.push(1);
+                let dst = self.top(0);
+                self.emit(Instr::TableSize { table, dst });
+            }
+            Operator::TableGrow { table } => {
+                let args = self.top(1);
+                self.emit(Instr::TableGrow { table, args });
+                self.pop(1);
+            }
+            Operator::TableFill { table } => {
+                let args = self.top(2);
+                self.emit(Instr::TableFill { table, args });
+                self.pop(3);
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let args = self.top(2);
+                self.emit(Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    args,
+                });
+                self.pop(3);
+            }
+            Operator::TableInit { elem_index, table } => {
+                let args = self.top(2);
+                self.emit(Instr::TableInit {
+                    table,
+                    elem: elem_index,
+                    args,
+                });
+                self.pop(3);
+            }
+            Operator::ElemDrop { elem_index } => self.emit(Instr::ElemDrop { elem: elem_index }),
+            _ => {
+                return Err(unsupported(
+                    "an operator outside the accepted profile",
+                    offset,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn push_const(&mut self, value: u64) {
+        self.push(1);
+        let dst = self.top(0);
+        self.emit(Instr::Const { dst, value });
+    }
+
+    fn translate_call(&mut self, function: u32) -> Result<(), CompileError> {
+        let imported = self.out.imports.len() as u32;
+        if function < imported {
+            let import = &self.out.imports[function as usize];
+            match import.kind {
+                ImportKind::Gas => {
+                    let amount = self.top(0);
+                    // `i64.const N; call $gas` with no label in between.
+                    let fused = match self.out.code.last() {
+                        Some(Instr::Const { dst, value })
+                            if *dst == amount && self.pc() > self.label_pc =>
+                        {
+                            Some(*value)
+                        }
+                        _ => None,
+                    };
+                    match fused {
+                        Some(value) => {
+                            self.out.code.pop();
+                            self.emit(Instr::ChargeGas(value));
+                        }
+                        None => self.emit(Instr::ChargeGasSlot(amount)),
+                    }
+                    self.pop(1);
+                    return Ok(());
+                }
+                ImportKind::StackExhausted => {
+                    self.emit(Instr::Trap(TrapKind::StackExhausted));
+                    return Ok(());
+                }
+                ImportKind::Host { .. } => {}
+            }
+        }
+        let (params, results) = self.function_arity(function);
+        let base = self.slot(self.height - params);
+        if function < imported {
+            self.emit(Instr::CallHost {
+                import: function,
+                base,
+            });
+        } else {
+            self.emit(Instr::Call {
+                func: function - imported,
+                base,
+            });
+        }
+        self.pop(params);
+        self.push(results);
+        Ok(())
+    }
+}

@@ -1,0 +1,580 @@
+//! The engine: compiles instrumented modules and runs them.
+//!
+//! Input: an instrumented module (the output of [`crate::instrument`]).
+//! [`Module::new`] compiles it in one linear pass into internal code
+//! ([`code`]); [`Instance::new`] links its host functions by name and typed
+//! signature and initialises memory, tables, globals and segments with the
+//! spec's bounds rules; [`Instance::call`] runs an export with a gas limit and
+//! reports the results or the [`TrapKind`], and the gas used.
+//!
+//! The gas and stack metering are the instrumented module's: the compiler
+//! fuses its canonical charges into single instructions, and the executor
+//! keeps its own frame and value stacks, so the injected, deterministic
+//! stack limit is the one that decides.
+
+#[macro_use]
+mod code;
+mod compile;
+mod execute;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::trap::TrapKind;
+use code::REF_NULL;
+use compile::{Compiled, ImportKind, Init};
+
+/// Bytes in a WebAssembly page.
+pub const PAGE_SIZE: usize = 64 * 1024;
+
+/// The most pages any memory may have (4 GiB of 32-bit address space).
+const MAX_PAGES: u64 = 65_536;
+
+/// The engine's version, part of every compiled module's cache key.
+pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v1");
+
+/// Why a module could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// Not valid under the accepted profile.
+    #[error("invalid module at offset {offset:#x}: {message}")]
+    Invalid {
+        /// The validator's description.
+        message: String,
+        /// Byte offset.
+        offset: u64,
+    },
+    /// Valid WebAssembly, but outside what the engine runs.
+    #[error("unsupported at offset {offset:#x}: {what}")]
+    Unsupported {
+        /// What is not supported.
+        what: String,
+        /// Byte offset.
+        offset: u64,
+    },
+}
+
+/// An export of a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// A function, by index.
+    Function(u32),
+    /// The memory.
+    Memory,
+    /// A global, by index.
+    Global(u32),
+    /// A table, by index.
+    Table(u32),
+}
+
+/// A value passed to or returned from a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// 32-bit integer.
+    I32(i32),
+    /// 64-bit integer.
+    I64(i64),
+    /// A function reference (function index), or null.
+    FuncRef(Option<u32>),
+    /// An external reference (the host's value), or null.
+    ExternRef(Option<u32>),
+}
+
+impl Value {
+    fn to_slot(self) -> u64 {
+        match self {
+            Value::I32(v) => u64::from(v as u32),
+            Value::I64(v) => v as u64,
+            Value::FuncRef(r) | Value::ExternRef(r) => r.map_or(REF_NULL, u64::from),
+        }
+    }
+
+    fn from_slot(slot: u64, ty: wasmparser::ValType) -> Value {
+        let reference = |slot: u64| (slot != REF_NULL).then_some(slot as u32);
+        match ty {
+            wasmparser::ValType::I64 => Value::I64(slot as i64),
+            wasmparser::ValType::Ref(r) if r.is_func_ref() => Value::FuncRef(reference(slot)),
+            wasmparser::ValType::Ref(_) => Value::ExternRef(reference(slot)),
+            _ => Value::I32(slot as u32 as i32),
+        }
+    }
+
+    fn matches(self, ty: wasmparser::ValType) -> bool {
+        matches!(
+            (self, ty),
+            (Value::I32(_), wasmparser::ValType::I32) | (Value::I64(_), wasmparser::ValType::I64)
+        ) || matches!((self, ty), (Value::FuncRef(_), wasmparser::ValType::Ref(r)) if r.is_func_ref())
+            || matches!((self, ty), (Value::ExternRef(_), wasmparser::ValType::Ref(r)) if r.is_extern_ref())
+    }
+}
+
+/// What a host function sees of the calling instance.
+pub struct Caller<'a> {
+    memory: &'a mut Vec<u8>,
+    gas_left: &'a mut u64,
+}
+
+impl Caller<'_> {
+    /// The instance's linear memory.
+    pub fn memory(&self) -> &[u8] {
+        self.memory
+    }
+
+    /// The instance's linear memory, writable.
+    pub fn memory_mut(&mut self) -> &mut [u8] {
+        self.memory
+    }
+
+    /// Gas left in the current call.
+    pub fn gas_left(&self) -> u64 {
+        *self.gas_left
+    }
+
+    /// Charges gas; when `amount` exceeds what is left, all gas is consumed
+    /// and the result is the out-of-gas trap, which the host function should
+    /// return.
+    ///
+    /// # Errors
+    ///
+    /// [`TrapKind::OutOfGas`].
+    pub fn charge_gas(&mut self, amount: u64) -> Result<(), TrapKind> {
+        let mut gas = execute::Gas {
+            left: *self.gas_left,
+        };
+        let result = gas.charge(amount);
+        *self.gas_left = gas.left;
+        result
+    }
+}
+
+/// A host function: reads its arguments (one `u64` slot per value, `i32`
+/// zero-extended) and writes its results.
+pub type HostFunc =
+    Arc<dyn Fn(&mut Caller<'_>, &[u64], &mut [u64]) -> Result<(), TrapKind> + Send + Sync>;
+
+/// A host function with its parameter and result types.
+#[derive(Clone)]
+struct HostDefinition {
+    params: Vec<wasmparser::ValType>,
+    results: Vec<wasmparser::ValType>,
+    func: HostFunc,
+}
+
+/// Host functions by import name, with their signatures.
+#[derive(Clone, Default)]
+pub struct Linker {
+    functions: BTreeMap<(String, String), HostDefinition>,
+}
+
+impl Linker {
+    /// An empty linker (the metering imports need no entry).
+    pub fn new() -> Self {
+        Linker::default()
+    }
+
+    /// Registers `func` as `module.name` with the given signature (only
+    /// `i32` and `i64` values).
+    pub fn define(
+        &mut self,
+        module: &str,
+        name: &str,
+        params: &[crate::instrument::ValType],
+        results: &[crate::instrument::ValType],
+        func: HostFunc,
+    ) -> &mut Self {
+        let convert = |types: &[crate::instrument::ValType]| {
+            types
+                .iter()
+                .map(|t| match t {
+                    crate::instrument::ValType::I32 => wasmparser::ValType::I32,
+                    crate::instrument::ValType::I64 => wasmparser::ValType::I64,
+                })
+                .collect::<Vec<_>>()
+        };
+        self.functions.insert(
+            (module.to_string(), name.to_string()),
+            HostDefinition {
+                params: convert(params),
+                results: convert(results),
+                func,
+            },
+        );
+        self
+    }
+}
+
+/// A compiled module, ready to instantiate; cheap to clone and share.
+#[derive(Clone)]
+pub struct Module {
+    compiled: Arc<Compiled>,
+    key: [u8; 32],
+}
+
+impl Module {
+    /// Compiles an instrumented module.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError`] when the module is not valid under the accepted
+    /// profile or uses what the engine does not run.
+    pub fn new(wasm: &[u8]) -> Result<Module, CompileError> {
+        let compiled = compile::compile(wasm)?;
+        Ok(Module {
+            compiled: Arc::new(compiled),
+            key: Module::cache_key(wasm),
+        })
+    }
+
+    /// The key under which a compiled module is cached: SHA-256 over the
+    /// code hash, the cost table's hash and the engine version.
+    pub fn cache_key(wasm: &[u8]) -> [u8; 32] {
+        let code_hash = Sha256::digest(wasm);
+        let mut hasher = Sha256::new();
+        hasher.update(code_hash);
+        hasher.update(crate::instrument::cost::cost_table_hash().as_bytes());
+        hasher.update(ENGINE_VERSION.as_bytes());
+        hasher.finalize().into()
+    }
+
+    /// This module's cache key (see [`Module::cache_key`]).
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
+    /// Number of internal instructions (for reports).
+    pub fn instruction_count(&self) -> usize {
+        self.compiled.code.len()
+    }
+}
+
+/// Why instantiation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstantiationError {
+    /// An import the linker does not define.
+    #[error("unknown import {module}.{name}")]
+    UnknownImport {
+        /// Import module.
+        module: String,
+        /// Import name.
+        name: String,
+    },
+    /// An import defined with another signature.
+    #[error("import {module}.{name} has another signature in the linker")]
+    SignatureMismatch {
+        /// Import module.
+        module: String,
+        /// Import name.
+        name: String,
+    },
+    /// A segment did not fit (the spec's instantiation trap).
+    #[error("instantiation trapped: {0}")]
+    Trap(TrapKind),
+    /// The module has a start function (instrumented modules never do).
+    #[error("start functions are not supported")]
+    StartFunction,
+}
+
+/// Why a call could not be made (not a trap: the caller's mistake).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No function export of that name.
+    #[error("no exported function {0:?}")]
+    NoSuchExport(String),
+    /// Arguments do not match the signature.
+    #[error("arguments do not match the signature of {0:?}")]
+    BadArguments(String),
+}
+
+/// The outcome of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The results, or the trap kind.
+    pub result: Result<Vec<Value>, TrapKind>,
+    /// Gas used (the whole limit when out of gas).
+    pub gas_used: u64,
+}
+
+/// A table's elements (function indices or host values; [`REF_NULL`] for
+/// null) and its maximum size.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub elements: Vec<u64>,
+    pub max: u64,
+}
+
+impl Table {
+    fn grow(&mut self, delta: u32, init: u64) -> u32 {
+        let old = self.elements.len() as u64;
+        let new = old + u64::from(delta);
+        if new > self.max {
+            return u32::MAX;
+        }
+        self.elements.resize(new as usize, init);
+        old as u32
+    }
+
+    fn fill(&mut self, start: u32, value: u64, len: u32) -> Result<(), TrapKind> {
+        let end = u64::from(start) + u64::from(len);
+        if end > self.elements.len() as u64 {
+            return Err(TrapKind::TableOutOfBounds);
+        }
+        self.elements[start as usize..end as usize].fill(value);
+        Ok(())
+    }
+}
+
+/// An instance: a module with its memory, tables, globals and host
+/// functions. After a trap, the instrumented stack height is put back to
+/// where the call found it; memory, tables and other globals keep whatever
+/// the call did before it trapped (a chain rolls those back by discarding
+/// the instance or its state).
+pub struct Instance {
+    module: Arc<Compiled>,
+    memory: Vec<u8>,
+    memory_pages: u32,
+    memory_max_pages: u32,
+    tables: Vec<Table>,
+    globals: Vec<u64>,
+    dropped_data: Vec<bool>,
+    dropped_elements: Vec<bool>,
+    host_functions: Vec<Option<HostFunc>>,
+    stack: Vec<u64>,
+}
+
+impl Instance {
+    /// Instantiates `module`, linking its host imports from `linker`.
+    ///
+    /// # Errors
+    ///
+    /// [`InstantiationError`] for unknown or mistyped imports and for
+    /// segments that do not fit.
+    pub fn new(module: &Module, linker: &Linker) -> Result<Instance, InstantiationError> {
+        let compiled = module.compiled.clone();
+        if compiled.start.is_some() {
+            return Err(InstantiationError::StartFunction);
+        }
+        let mut host_functions = Vec::with_capacity(compiled.imports.len());
+        for import in &compiled.imports {
+            match &import.kind {
+                ImportKind::Gas | ImportKind::StackExhausted => host_functions.push(None),
+                ImportKind::Host { module, name } => {
+                    let definition = linker
+                        .functions
+                        .get(&(module.clone(), name.clone()))
+                        .ok_or_else(|| InstantiationError::UnknownImport {
+                            module: module.clone(),
+                            name: name.clone(),
+                        })?;
+                    let signature = &compiled.signatures[import.signature as usize];
+                    if definition.params != signature.params
+                        || definition.results != signature.results
+                    {
+                        return Err(InstantiationError::SignatureMismatch {
+                            module: module.clone(),
+                            name: name.clone(),
+                        });
+                    }
+                    host_functions.push(Some(definition.func.clone()));
+                }
+            }
+        }
+        let (memory_pages, memory_max_pages) = match compiled.memory {
+            Some((initial, maximum)) => (
+                initial.min(MAX_PAGES) as u32,
+                maximum.unwrap_or(MAX_PAGES).min(MAX_PAGES) as u32,
+            ),
+            None => (0, 0),
+        };
+        let mut globals = Vec::with_capacity(compiled.globals.len());
+        for (_, _, init) in &compiled.globals {
+            let value = match *init {
+                Init::Value(v) => v,
+                Init::Func(f) => u64::from(f),
+                Init::Global(g) => globals.get(g as usize).copied().unwrap_or(0),
+            };
+            globals.push(value);
+        }
+        let tables = compiled
+            .tables
+            .iter()
+            .map(|(initial, maximum)| Table {
+                elements: vec![REF_NULL; *initial as usize],
+                max: maximum.unwrap_or(u64::from(u32::MAX)),
+            })
+            .collect();
+        let mut instance = Instance {
+            memory: vec![0; memory_pages as usize * PAGE_SIZE],
+            memory_pages,
+            memory_max_pages,
+            tables,
+            dropped_data: vec![false; compiled.data.len()],
+            dropped_elements: vec![false; compiled.elements.len()],
+            host_functions,
+            stack: vec![0; execute::stack_capacity(compiled.max_frame_slots)],
+            globals,
+            module: compiled.clone(),
+        };
+        // Element segments, then data segments, in order (WebAssembly 2.0).
+        for (index, segment) in compiled.elements.iter().enumerate() {
+            if let Some((table, offset)) = segment.active {
+                let offset = instance.init_value(offset) as u32;
+                let len = segment.items.len() as u32;
+                instance
+                    .table_init(table, index as u32, offset, 0, len)
+                    .map_err(InstantiationError::Trap)?;
+            }
+            if segment.active.is_some() || segment.declared {
+                instance.dropped_elements[index] = true;
+            }
+        }
+        for (index, segment) in compiled.data.iter().enumerate() {
+            if let Some(offset) = segment.active {
+                let offset = instance.init_value(offset) as u32;
+                let end = u64::from(offset) + segment.bytes.len() as u64;
+                if end > instance.memory.len() as u64 {
+                    return Err(InstantiationError::Trap(TrapKind::MemoryOutOfBounds));
+                }
+                instance.memory[offset as usize..end as usize].copy_from_slice(&segment.bytes);
+                instance.dropped_data[index] = true;
+            }
+        }
+        Ok(instance)
+    }
+
+    fn init_value(&self, init: Init) -> u64 {
+        match init {
+            Init::Value(v) => v,
+            Init::Func(f) => u64::from(f),
+            Init::Global(g) => self.globals.get(g as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// The items of element segment `elem` (empty once dropped).
+    fn element_items(&self, elem: u32) -> Result<Vec<u64>, TrapKind> {
+        if self.dropped_elements[elem as usize] {
+            return Ok(Vec::new());
+        }
+        Ok(self.module.elements[elem as usize]
+            .items
+            .iter()
+            .map(|item| self.init_value(*item))
+            .collect())
+    }
+
+    /// The instance's linear memory.
+    pub fn memory(&self) -> &[u8] {
+        &self.memory
+    }
+
+    /// The instance's linear memory, writable.
+    pub fn memory_mut(&mut self) -> &mut [u8] {
+        &mut self.memory
+    }
+
+    /// The value of an exported global.
+    pub fn global(&self, name: &str) -> Option<Value> {
+        match self.module.exports.get(name)? {
+            Export::Global(index) => {
+                let value = *self.globals.get(*index as usize)?;
+                let (ty, _, _) = self.module.globals.get(*index as usize)?;
+                Some(Value::from_slot(value, *ty))
+            }
+            _ => None,
+        }
+    }
+
+    /// Calls the exported function `name` with `args` and at most
+    /// `gas_limit` gas.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] when there is no such export or the arguments do not
+    /// match; a trap is not an error but an [`Outcome`].
+    pub fn call(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        gas_limit: u64,
+    ) -> Result<Outcome, CallError> {
+        let module = self.module.clone();
+        let Some(Export::Function(index)) = module.exports.get(name).copied() else {
+            return Err(CallError::NoSuchExport(name.to_string()));
+        };
+        let signature_id = module
+            .function_signature(index)
+            .ok_or_else(|| CallError::NoSuchExport(name.to_string()))?;
+        let signature = &module.signatures[signature_id as usize];
+        if args.len() != signature.params.len()
+            || !args
+                .iter()
+                .zip(&signature.params)
+                .all(|(a, t)| a.matches(*t))
+        {
+            return Err(CallError::BadArguments(name.to_string()));
+        }
+        let mut gas = execute::Gas { left: gas_limit };
+        // A trap leaves the instrumented stack height where it was; put it
+        // back so that the instance stays usable.
+        let height = module
+            .stack_global
+            .and_then(|g| self.globals.get(g as usize).copied());
+        let mut stack = std::mem::take(&mut self.stack);
+        for (slot, arg) in stack.iter_mut().zip(args) {
+            *slot = arg.to_slot();
+        }
+        let imported = module.imports.len() as u32;
+        let result = if index < imported {
+            self.call_host_export(index, &mut stack, &mut gas)
+        } else {
+            self.execute(index - imported, &mut stack, &mut gas)
+        };
+        let result = result.map(|()| {
+            signature
+                .results
+                .iter()
+                .zip(stack.iter())
+                .map(|(ty, slot)| Value::from_slot(*slot, *ty))
+                .collect()
+        });
+        self.stack = stack;
+        if let (Err(_), Some(height), Some(global)) = (&result, height, module.stack_global) {
+            self.globals[global as usize] = height;
+        }
+        Ok(Outcome {
+            result,
+            gas_used: gas_limit - gas.left,
+        })
+    }
+
+    fn call_host_export(
+        &mut self,
+        import: u32,
+        stack: &mut [u64],
+        gas: &mut execute::Gas,
+    ) -> Result<(), TrapKind> {
+        // A re-exported import: call it as the host would.
+        let module = self.module.clone();
+        match module.imports[import as usize].kind {
+            ImportKind::Gas => {
+                let amount = stack.first().copied().unwrap_or(0);
+                gas.charge(amount)
+            }
+            ImportKind::StackExhausted => Err(TrapKind::StackExhausted),
+            ImportKind::Host { .. } => {
+                let func = self.host_functions[import as usize]
+                    .clone()
+                    .ok_or(TrapKind::Host(u32::MAX))?;
+                let signature =
+                    &module.signatures[module.imports[import as usize].signature as usize];
+                let args: Vec<u64> = stack[..signature.params.len()].to_vec();
+                let mut caller = Caller {
+                    memory: &mut self.memory,
+                    gas_left: &mut gas.left,
+                };
+                func(&mut caller, &args, &mut stack[..signature.results.len()])
+            }
+        }
+    }
+}
