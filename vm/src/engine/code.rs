@@ -231,6 +231,10 @@ macro_rules! define_instr {
             CallHost { import: u32, base: Slot },
             /// Charge a constant amount of gas.
             ChargeGas(u64),
+            /// The instrumenter's stack prologue, fused: `height = global +
+            /// frame` (wrapping `i32`), stored in `local` and `global`; trap
+            /// with *stack exhausted* when `height > limit` (unsigned).
+            StackEnter { global: u32, frame: u32, local: Slot, limit: u32 },
             /// Charge the amount of gas in a slot (a dynamic cost).
             ChargeGasSlot(Slot),
             /// `dst = value`.

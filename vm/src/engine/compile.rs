@@ -393,6 +393,10 @@ struct Control {
     unreachable: bool,
 }
 
+/// Most pending `local.get`s at once; beyond, `local.get` copies at once.
+/// Keeps the work of a `local.set` (which looks through them) constant.
+const MAX_LAZY: usize = 16;
+
 struct Translator<'a> {
     out: &'a mut Compiled,
     types: &'a [u32],
@@ -400,7 +404,13 @@ struct Translator<'a> {
     defined_types: &'a [u32],
     validator: &'a mut FuncValidator<ValidatorResources>,
     locals: u32,
-    height: u32,
+    /// The slot holding each operand stack position: its own slot
+    /// (`locals + position`), or a local's slot for a `local.get` not yet
+    /// copied.
+    operands: Vec<Slot>,
+    /// Positions whose operand is a local's slot, in increasing order (at
+    /// most [`MAX_LAZY`]).
+    lazy: Vec<u32>,
     max_height: u32,
     controls: Vec<Control>,
     /// Nesting depth of blocks inside unreachable code.
@@ -408,6 +418,8 @@ struct Translator<'a> {
     /// Index of the first instruction after the last label: no fusion
     /// across it.
     label_pc: usize,
+    /// Index of the function's first instruction.
+    entry: usize,
 }
 
 impl<'a> Translator<'a> {
@@ -425,11 +437,13 @@ impl<'a> Translator<'a> {
             defined_types,
             validator,
             locals: 0,
-            height: 0,
+            operands: Vec::new(),
+            lazy: Vec::new(),
             max_height: 0,
             controls: Vec::new(),
             dead_depth: 0,
             label_pc: 0,
+            entry: 0,
         }
     }
 
@@ -446,18 +460,100 @@ impl<'a> Translator<'a> {
         self.locals + position
     }
 
-    /// The slot of the value `depth` below the top (0 = top).
+    fn height(&self) -> u32 {
+        self.operands.len() as u32
+    }
+
+    /// The slot holding the value `depth` below the top (0 = top).
     fn top(&self, depth: u32) -> Slot {
-        self.slot(self.height - 1 - depth)
+        self.operands[self.operands.len() - 1 - depth as usize]
+    }
+
+    /// Pushes a value that an instruction writes to its own slot; returns
+    /// the slot.
+    fn push_slot(&mut self) -> Slot {
+        let slot = self.slot(self.height());
+        self.operands.push(slot);
+        self.max_height = self.max_height.max(self.height());
+        slot
     }
 
     fn push(&mut self, n: u32) {
-        self.height += n;
-        self.max_height = self.max_height.max(self.height);
+        for _ in 0..n {
+            self.push_slot();
+        }
     }
 
     fn pop(&mut self, n: u32) {
-        self.height -= n;
+        let height = self.height() - n;
+        self.operands.truncate(height as usize);
+        while self.lazy.last().is_some_and(|p| *p >= height) {
+            self.lazy.pop();
+        }
+    }
+
+    /// Sets the height after a frame ends or an `else` starts, with the
+    /// frame's values (positions `base..height`) in their own slots: that is
+    /// where branches and the fall-through leave them. (Below `base`, every
+    /// operand was put in its own slot when the frame began.)
+    fn set_height(&mut self, base: u32, height: u32) {
+        if height <= self.height() {
+            self.pop(self.height() - height);
+        }
+        while self.height() < height {
+            self.push_slot();
+        }
+        for position in base..height {
+            self.operands[position as usize] = self.slot(position);
+        }
+        self.lazy.retain(|p| *p < base);
+    }
+
+    /// `local.get`: the operand is the local's slot, copied only when it
+    /// must be (the local is about to change, or control flow joins).
+    fn push_local(&mut self, local: u32) {
+        if self.lazy.len() >= MAX_LAZY {
+            let dst = self.push_slot();
+            self.emit(Instr::Copy { dst, src: local });
+            return;
+        }
+        let position = self.height();
+        self.push_slot();
+        self.operands[position as usize] = local;
+        self.lazy.push(position);
+    }
+
+    /// Copies every pending `local.get` to its own slot.
+    fn materialize_all(&mut self) {
+        for position in std::mem::take(&mut self.lazy) {
+            let dst = self.slot(position);
+            let src = self.operands[position as usize];
+            self.emit(Instr::Copy { dst, src });
+            self.operands[position as usize] = dst;
+        }
+    }
+
+    /// Copies the pending `local.get`s of `local` (below `limit`) to their
+    /// own slots, before `local` changes.
+    fn materialize_local(&mut self, local: u32, limit: u32) {
+        let mut kept = Vec::with_capacity(self.lazy.len());
+        for position in std::mem::take(&mut self.lazy) {
+            if position < limit && self.operands[position as usize] == local {
+                let dst = self.slot(position);
+                self.emit(Instr::Copy { dst, src: local });
+                self.operands[position as usize] = dst;
+            } else {
+                kept.push(position);
+            }
+        }
+        self.lazy = kept;
+    }
+
+    /// Whether the top `arity` values already sit in the slots of positions
+    /// `base..`.
+    fn in_place(&self, base: u32, arity: u32) -> bool {
+        let from = self.height() - arity;
+        from == base && (from..self.height()).all(|p| self.operands[p as usize] == self.slot(p))
     }
 
     fn translate(
@@ -484,6 +580,7 @@ impl<'a> Translator<'a> {
         }
         self.locals = locals;
         let entry = self.pc() as u32;
+        self.entry = self.pc();
         self.label_pc = self.pc();
         self.controls.push(Control {
             kind: FrameKind::Function,
@@ -545,16 +642,16 @@ impl<'a> Translator<'a> {
             .unwrap_or((0, 0))
     }
 
-    /// Copies the top `arity` values to stack positions `base..`.
+    /// Copies the top `arity` values to the slots of stack positions
+    /// `base..` (ascending: the targets are never above the sources).
     fn emit_copy_to(&mut self, base: u32, arity: u32) {
-        let from = self.height - arity;
-        if from == base {
-            return;
-        }
+        let from = self.height() - arity;
         for i in 0..arity {
             let dst = self.slot(base + i);
-            let src = self.slot(from + i);
-            self.emit(Instr::Copy { dst, src });
+            let src = self.operands[(from + i) as usize];
+            if dst != src {
+                self.emit(Instr::Copy { dst, src });
+            }
         }
     }
 
@@ -632,15 +729,18 @@ impl<'a> Translator<'a> {
                     $(
                         Operator::$bin => {
                             let (a, b) = (self.top(1), self.top(0));
-                            self.emit(Instr::$bin { dst: a, a, b });
-                            self.pop(1);
+                            self.pop(2);
+                            let dst = self.push_slot();
+                            self.emit(Instr::$bin { dst, a, b });
                             return Ok(());
                         }
                     )*
                     $(
                         Operator::$un => {
                             let a = self.top(0);
-                            self.emit(Instr::$un { dst: a, a });
+                            self.pop(1);
+                            let dst = self.push_slot();
+                            self.emit(Instr::$un { dst, a });
                             return Ok(());
                         }
                     )*
@@ -649,7 +749,9 @@ impl<'a> Translator<'a> {
                             let addr = self.top(0);
                             let offset = u32::try_from(memarg.offset)
                                 .map_err(|_| unsupported("a 64-bit memory offset", offset))?;
-                            self.emit(Instr::$load { dst: addr, addr, offset });
+                            self.pop(1);
+                            let dst = self.push_slot();
+                            self.emit(Instr::$load { dst, addr, offset });
                             return Ok(());
                         }
                     )*
@@ -677,9 +779,10 @@ impl<'a> Translator<'a> {
             }
             Operator::Block { blockty } => {
                 let (params, results) = self.block_arity(blockty);
+                self.materialize_all();
                 self.controls.push(Control {
                     kind: FrameKind::Block,
-                    base: self.height - params,
+                    base: self.height() - params,
                     params,
                     results,
                     loop_pc: 0,
@@ -690,10 +793,11 @@ impl<'a> Translator<'a> {
             }
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_arity(blockty);
+                self.materialize_all();
                 self.label_pc = self.pc();
                 self.controls.push(Control {
                     kind: FrameKind::Loop,
-                    base: self.height - params,
+                    base: self.height() - params,
                     params,
                     results,
                     loop_pc: self.pc() as u32,
@@ -704,13 +808,14 @@ impl<'a> Translator<'a> {
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_arity(blockty);
+                self.materialize_all();
                 let cond = self.top(0);
                 self.pop(1);
                 let at = self.pc();
                 self.emit(Instr::BrIfEqz { cond, target: 0 });
                 self.controls.push(Control {
                     kind: FrameKind::If,
-                    base: self.height - params,
+                    base: self.height() - params,
                     params,
                     results,
                     loop_pc: 0,
@@ -722,6 +827,7 @@ impl<'a> Translator<'a> {
             Operator::Else => {
                 let reachable = !self.controls.last().is_some_and(|c| c.unreachable);
                 if reachable {
+                    self.materialize_all();
                     let at = self.pc();
                     self.emit(Instr::Br(0));
                     if let Some(frame) = self.controls.last_mut() {
@@ -742,9 +848,12 @@ impl<'a> Translator<'a> {
                 if let Some(at) = else_patch {
                     self.resolve(vec![Patch::Instr(at)], pc);
                 }
-                self.height = base + params;
+                self.set_height(base, base + params);
             }
             Operator::End => {
+                if !self.controls.last().is_some_and(|c| c.unreachable) {
+                    self.materialize_all();
+                }
                 let frame = self
                     .controls
                     .pop()
@@ -756,7 +865,10 @@ impl<'a> Translator<'a> {
                     patches.push(Patch::Instr(at));
                 }
                 self.resolve(patches, pc);
-                self.height = frame.base + frame.results;
+                self.set_height(frame.base, frame.base + frame.results);
+                if frame.kind == FrameKind::If {
+                    self.fuse_stack_prologue();
+                }
                 if frame.kind == FrameKind::Function {
                     // Results go to the frame's first slots.
                     for i in 0..frame.results {
@@ -776,7 +888,7 @@ impl<'a> Translator<'a> {
                 let cond = self.top(0);
                 self.pop(1);
                 let (base, arity, loop_pc, index) = self.label(relative_depth);
-                if self.height - arity == base {
+                if self.in_place(base, arity) {
                     let at = self.pc();
                     self.emit(Instr::BrIfNez {
                         cond,
@@ -812,7 +924,7 @@ impl<'a> Translator<'a> {
                 let mut stubs: Vec<(usize, u32)> = Vec::new();
                 for (i, depth) in depths.iter().enumerate() {
                     let (base, arity, loop_pc, frame) = self.label(*depth);
-                    if self.height - arity == base {
+                    if self.in_place(base, arity) {
                         match loop_pc {
                             Some(target) => self.out.br_tables[first + i] = target,
                             None => self.controls[frame].patches.push(Patch::Table(first + i)),
@@ -829,9 +941,9 @@ impl<'a> Translator<'a> {
             }
             Operator::Return => {
                 let results = self.controls.first().map_or(0, |c| c.results);
-                let from = self.height - results;
+                let from = self.height() - results;
                 for i in 0..results {
-                    let src = self.slot(from + i);
+                    let src = self.operands[(from + i) as usize];
                     if src != i {
                         self.emit(Instr::Copy { dst: i, src });
                     }
@@ -853,9 +965,10 @@ impl<'a> Translator<'a> {
                     .get(type_index as usize)
                     .map(|t| (t.params().len() as u32, t.results().len() as u32))
                     .unwrap_or((0, 0));
+                self.materialize_all();
                 let index = self.top(0);
                 self.pop(1);
-                let base = self.slot(self.height - params);
+                let base = self.slot(self.height() - params);
                 self.emit(Instr::CallIndirect {
                     ty: signature,
                     table: table_index,
@@ -868,35 +981,34 @@ impl<'a> Translator<'a> {
             Operator::Drop => self.pop(1),
             Operator::Select | Operator::TypedSelect { .. } => {
                 let (a, b, cond) = (self.top(2), self.top(1), self.top(0));
-                self.emit(Instr::Select { dst: a, a, b, cond });
-                self.pop(2);
+                self.pop(3);
+                let dst = self.push_slot();
+                self.emit(Instr::Select { dst, a, b, cond });
             }
-            Operator::LocalGet { local_index } => {
-                self.push(1);
-                let dst = self.top(0);
-                self.emit(Instr::Copy {
-                    dst,
-                    src: local_index,
-                });
-            }
+            Operator::LocalGet { local_index } => self.push_local(local_index),
             Operator::LocalSet { local_index } => {
                 let src = self.top(0);
-                self.emit(Instr::Copy {
-                    dst: local_index,
-                    src,
-                });
                 self.pop(1);
+                self.materialize_local(local_index, self.height());
+                if src != local_index {
+                    self.emit(Instr::Copy {
+                        dst: local_index,
+                        src,
+                    });
+                }
             }
             Operator::LocalTee { local_index } => {
                 let src = self.top(0);
-                self.emit(Instr::Copy {
-                    dst: local_index,
-                    src,
-                });
+                self.materialize_local(local_index, self.height() - 1);
+                if src != local_index {
+                    self.emit(Instr::Copy {
+                        dst: local_index,
+                        src,
+                    });
+                }
             }
             Operator::GlobalGet { global_index } => {
-                self.push(1);
-                let dst = self.top(0);
+                let dst = self.push_slot();
                 self.emit(Instr::GlobalGet {
                     dst,
                     global: global_index,
@@ -914,34 +1026,34 @@ impl<'a> Translator<'a> {
             Operator::I64Const { value } => self.push_const(value as u64),
             Operator::RefNull { .. } => self.push_const(REF_NULL),
             Operator::RefFunc { function_index } => {
-                self.push(1);
-                let dst = self.top(0);
+                let dst = self.push_slot();
                 self.emit(Instr::RefFunc {
                     dst,
                     func: function_index,
                 });
             }
             Operator::MemorySize { .. } => {
-                self.push(1);
-                let dst = self.top(0);
+                let dst = self.push_slot();
                 self.emit(Instr::MemorySize { dst });
             }
             Operator::MemoryGrow { .. } => {
                 let delta = self.top(0);
-                self.emit(Instr::MemoryGrow { dst: delta, delta });
+                self.pop(1);
+                let dst = self.push_slot();
+                self.emit(Instr::MemoryGrow { dst, delta });
             }
             Operator::MemoryFill { .. } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::MemoryFill { args });
                 self.pop(3);
             }
             Operator::MemoryCopy { .. } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::MemoryCopy { args });
                 self.pop(3);
             }
             Operator::MemoryInit { data_index, .. } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::MemoryInit {
                     data: data_index,
                     args,
@@ -951,29 +1063,26 @@ impl<'a> Translator<'a> {
             Operator::DataDrop { data_index } => self.emit(Instr::DataDrop { data: data_index }),
             Operator::TableGet { table } => {
                 let index = self.top(0);
-                self.emit(Instr::TableGet {
-                    table,
-                    dst: index,
-                    index,
-                });
+                self.pop(1);
+                let dst = self.push_slot();
+                self.emit(Instr::TableGet { table, dst, index });
             }
             Operator::TableSet { table } => {
-                let args = self.top(1);
+                let args = self.args(2);
                 self.emit(Instr::TableSet { table, args });
                 self.pop(2);
             }
             Operator::TableSize { table } => {
-                self.push(1);
-                let dst = self.top(0);
+                let dst = self.push_slot();
                 self.emit(Instr::TableSize { table, dst });
             }
             Operator::TableGrow { table } => {
-                let args = self.top(1);
+                let args = self.args(2);
                 self.emit(Instr::TableGrow { table, args });
                 self.pop(1);
             }
             Operator::TableFill { table } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::TableFill { table, args });
                 self.pop(3);
             }
@@ -981,7 +1090,7 @@ impl<'a> Translator<'a> {
                 dst_table,
                 src_table,
             } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::TableCopy {
                     dst_table,
                     src_table,
@@ -990,7 +1099,7 @@ impl<'a> Translator<'a> {
                 self.pop(3);
             }
             Operator::TableInit { elem_index, table } => {
-                let args = self.top(2);
+                let args = self.args(3);
                 self.emit(Instr::TableInit {
                     table,
                     elem: elem_index,
@@ -1009,10 +1118,81 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// Replaces the instrumenter's stack prologue, when it is all the code
+    /// so far (after the entry charge), by one [`Instr::StackEnter`].
+    fn fuse_stack_prologue(&mut self) {
+        let mut start = self.entry;
+        if let Some(Instr::ChargeGas(_)) = self.out.code.get(start) {
+            start += 1;
+        }
+        let end = self.out.code.len();
+        let Some(code) = self.out.code.get(start..end) else {
+            return;
+        };
+        let fused = match *code {
+            [
+                Instr::GlobalGet { dst: s0, global },
+                Instr::Const {
+                    dst: s1,
+                    value: frame,
+                },
+                Instr::I32Add { dst: sum, a, b },
+                Instr::Copy {
+                    dst: local,
+                    src: teed,
+                },
+                Instr::GlobalSet {
+                    src: stored,
+                    global: global2,
+                },
+                Instr::Const {
+                    dst: s2,
+                    value: limit,
+                },
+                Instr::I32GtU {
+                    dst: flag,
+                    a: height,
+                    b: bound,
+                },
+                Instr::BrIfEqz { cond, target },
+                Instr::Trap(TrapKind::StackExhausted),
+            ] if a == s0
+                && b == s1
+                && sum == s0
+                && teed == sum
+                && stored == sum
+                && global2 == global
+                && height == local
+                && bound == s2
+                && cond == flag
+                && target as usize == end
+                && u32::try_from(frame).is_ok()
+                && u32::try_from(limit).is_ok() =>
+            {
+                Instr::StackEnter {
+                    global,
+                    frame: frame as u32,
+                    local,
+                    limit: limit as u32,
+                }
+            }
+            _ => return,
+        };
+        self.out.code.truncate(start);
+        self.out.code.push(fused);
+        self.label_pc = self.pc();
+    }
+
     fn push_const(&mut self, value: u64) {
-        self.push(1);
-        let dst = self.top(0);
+        let dst = self.push_slot();
         self.emit(Instr::Const { dst, value });
+    }
+
+    /// The first slot of the top `n` operands, all in their own slots, for
+    /// instructions that read consecutive operands.
+    fn args(&mut self, n: u32) -> Slot {
+        self.materialize_all();
+        self.slot(self.height() - n)
     }
 
     fn translate_call(&mut self, function: u32) -> Result<(), CompileError> {
@@ -1049,7 +1229,8 @@ impl<'a> Translator<'a> {
             }
         }
         let (params, results) = self.function_arity(function);
-        let base = self.slot(self.height - params);
+        self.materialize_all();
+        let base = self.slot(self.height() - params);
         if function < imported {
             self.emit(Instr::CallHost {
                 import: function,

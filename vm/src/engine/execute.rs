@@ -146,6 +146,19 @@ impl Instance {
             match instr {
                 Instr::ChargeGas(amount) => gas.charge(amount)?,
                 Instr::ChargeGasSlot(s) => gas.charge(read!(s))?,
+                Instr::StackEnter {
+                    global,
+                    frame,
+                    local,
+                    limit,
+                } => {
+                    let height = (self.globals[global as usize] as u32).wrapping_add(frame);
+                    slot!(local) = u64::from(height);
+                    self.globals[global as usize] = u64::from(height);
+                    if height > limit {
+                        return Err(TrapKind::StackExhausted);
+                    }
+                }
                 Instr::Const { dst, value } => slot!(dst) = value,
                 Instr::Copy { dst, src } => slot!(dst) = read!(src),
                 Instr::Br(target) => pc = target as usize,

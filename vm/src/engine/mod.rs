@@ -578,3 +578,99 @@ impl Instance {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::code::Instr;
+    use super::*;
+
+    fn compile_wat(text: &str) -> Module {
+        let wasm = wat::parse_str(text).expect("test module parses");
+        let instrumented =
+            crate::instrument(&wasm, &crate::InstrumentConfig::default()).expect("accepted");
+        Module::new(&instrumented.module).expect("compiles")
+    }
+
+    #[test]
+    fn metering_patterns_are_fused() {
+        let module = compile_wat(
+            r#"(module (func $f (export "f") (param i32) (result i32)
+                 (local i32)
+                 (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+                 (if (local.get 1) (then (drop (memory.grow (local.get 1)))))
+                 (local.get 1))
+               (memory 1))"#,
+        );
+        let code = &module.compiled.code;
+        let count = |pred: &dyn Fn(&Instr) -> bool| code.iter().filter(|i| pred(i)).count();
+        // One fused prologue per defined function (the function; the
+        // export thunk has none).
+        assert_eq!(
+            count(&|i| matches!(i, Instr::StackEnter { .. })),
+            1,
+            "{code:?}"
+        );
+        // Static charges are single instructions, the dynamic one reads a slot.
+        assert!(
+            count(&|i| matches!(i, Instr::ChargeGas(_))) >= 2,
+            "{code:?}"
+        );
+        assert_eq!(
+            count(&|i| matches!(i, Instr::ChargeGasSlot(_))),
+            1,
+            "{code:?}"
+        );
+        // No call reaches the metering imports.
+        assert_eq!(
+            count(&|i| matches!(i, Instr::CallHost { .. })),
+            0,
+            "{code:?}"
+        );
+        assert_eq!(
+            count(&|i| matches!(i, Instr::Trap(TrapKind::StackExhausted))),
+            0,
+            "{code:?}"
+        );
+    }
+
+    #[test]
+    fn call_reports_results_gas_and_traps() {
+        let module = compile_wat(
+            r#"(module
+                 (func (export "div") (param i32 i32) (result i32)
+                   (i32.div_s (local.get 0) (local.get 1)))
+                 (func $loop (export "spin") (loop (br 0))))"#,
+        );
+        let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
+        let ok = instance
+            .call("div", &[Value::I32(7), Value::I32(2)], 1_000)
+            .expect("call made");
+        assert_eq!(ok.result, Ok(vec![Value::I32(3)]));
+        assert!(ok.gas_used > 0);
+        let trap = instance
+            .call("div", &[Value::I32(7), Value::I32(0)], 1_000)
+            .expect("call made");
+        assert_eq!(trap.result, Err(TrapKind::IntegerDivideByZero));
+        let overflow = instance
+            .call("div", &[Value::I32(i32::MIN), Value::I32(-1)], 1_000)
+            .expect("call made");
+        assert_eq!(overflow.result, Err(TrapKind::IntegerOverflow));
+        let spin = instance.call("spin", &[], 10_000).expect("call made");
+        assert_eq!(spin.result, Err(TrapKind::OutOfGas));
+        assert_eq!(spin.gas_used, 10_000);
+        assert_eq!(
+            instance.call("div", &[Value::I32(1)], 10),
+            Err(CallError::BadArguments("div".into()))
+        );
+        assert_eq!(
+            instance.call("nope", &[], 10),
+            Err(CallError::NoSuchExport("nope".into()))
+        );
+    }
+
+    #[test]
+    fn cache_key_covers_code_and_engine() {
+        assert_ne!(Module::cache_key(b"a"), Module::cache_key(b"b"));
+        assert_eq!(Module::cache_key(b"a"), Module::cache_key(b"a"));
+    }
+}
