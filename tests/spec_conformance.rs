@@ -207,18 +207,24 @@ struct Configuration {
     name: &'static str,
     /// Instrument modules with `gasworks_vm::instrument` before running.
     metering: bool,
+    /// The engine links only function imports with integer signatures
+    /// (without metering, modules importing anything else are skipped; with
+    /// metering the instrumenter already enforces it).
+    function_imports_only: bool,
     engine: fn() -> Box<dyn Engine>,
 }
 
 const METERING_OFF: Configuration = Configuration {
     name: "metering off",
     metering: false,
+    function_imports_only: false,
     engine: || Box::new(WasmiEngine::new(Mode::Unmetered)),
 };
 
 const METERING_ON: Configuration = Configuration {
     name: "metering on",
     metering: true,
+    function_imports_only: true,
     engine: || {
         Box::new(WasmiEngine::new(Mode::Metered {
             gas_per_invocation: GAS_PER_INVOCATION,
@@ -232,6 +238,16 @@ const METERING_ON: Configuration = Configuration {
 const GASWORKS_ENGINE: Configuration = Configuration {
     name: "gasworks engine, metering on",
     metering: true,
+    function_imports_only: true,
+    engine: || Box::new(gasworks::GasworksEngine::new(GAS_PER_INVOCATION)),
+};
+
+/// The Gasworks engine on the stripped modules as they are, without
+/// metering: checked against the spec and against wasmi without metering.
+const GASWORKS_ENGINE_UNMETERED: Configuration = Configuration {
+    name: "gasworks engine, metering off",
+    metering: false,
+    function_imports_only: true,
     engine: || Box::new(gasworks::GasworksEngine::new(GAS_PER_INVOCATION)),
 };
 
@@ -325,8 +341,11 @@ fn report_of(config: &'static Configuration) -> &'static Report {
     static OFF: OnceLock<Report> = OnceLock::new();
     static ON: OnceLock<Report> = OnceLock::new();
     static GASWORKS: OnceLock<Report> = OnceLock::new();
+    static GASWORKS_UNMETERED: OnceLock<Report> = OnceLock::new();
     let cell = if config.name == GASWORKS_ENGINE.name {
         &GASWORKS
+    } else if config.name == GASWORKS_ENGINE_UNMETERED.name {
+        &GASWORKS_UNMETERED
     } else if config.metering {
         &ON
     } else {
@@ -438,6 +457,36 @@ fn spec_metering_on() {
 #[test]
 fn spec_gasworks_engine() {
     check(&GASWORKS_ENGINE);
+}
+
+#[test]
+fn spec_gasworks_engine_unmetered() {
+    check(&GASWORKS_ENGINE_UNMETERED);
+}
+
+/// Without metering too, the Gasworks engine observes what wasmi observes on
+/// every command both ran.
+#[test]
+fn gasworks_engine_agrees_with_wasmi_unmetered() {
+    let wasmi = report_of(&METERING_OFF);
+    let ours = report_of(&GASWORKS_ENGINE_UNMETERED);
+    assert_eq!(wasmi.records.len(), ours.records.len(), "same commands run");
+    let differences: Vec<String> = wasmi
+        .records
+        .iter()
+        .zip(&ours.records)
+        .filter(|(a, b)| a.observed.is_some() && b.observed.is_some() && a.observed != b.observed)
+        .map(|(a, b)| {
+            format!(
+                "{}: wasmi {:?}, gasworks {:?}",
+                a.place, a.observed, b.observed
+            )
+        })
+        .collect();
+    for difference in differences.iter().take(40) {
+        println!("{difference}");
+    }
+    assert!(differences.is_empty(), "{} differences", differences.len());
 }
 
 /// The Gasworks engine and wasmi, both running the instrumented modules,

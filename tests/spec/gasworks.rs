@@ -22,6 +22,8 @@ use super::engine::{CallError, Engine, InstanceId, InstantiateError, TrapKind, V
 pub struct GasworksEngine {
     gas_per_invocation: u64,
     instances: Vec<Arc<Mutex<Instance>>>,
+    /// Function exports of each instance, with their signatures, for linking.
+    exports: Vec<BTreeMap<String, (Vec<ValType>, Vec<ValType>)>>,
     registered: BTreeMap<String, usize>,
     last_gas: Option<u64>,
 }
@@ -31,6 +33,7 @@ impl GasworksEngine {
         GasworksEngine {
             gas_per_invocation,
             instances: Vec::new(),
+            exports: Vec::new(),
             registered: BTreeMap::new(),
             last_gas: None,
         }
@@ -87,9 +90,16 @@ fn host_types(types: &[ValType]) -> Option<Vec<HostType>> {
 /// The function imports of `wasm`: (module, name, params, results).
 type FunctionImport = (String, String, Vec<ValType>, Vec<ValType>);
 
-fn function_imports(wasm: &[u8]) -> Result<Vec<FunctionImport>, String> {
-    let mut types = Vec::new();
+/// A function signature: params and results.
+type Signature = (Vec<ValType>, Vec<ValType>);
+
+/// The function imports of `wasm`, and its function exports with their
+/// signatures.
+fn functions(wasm: &[u8]) -> Result<(Vec<FunctionImport>, BTreeMap<String, Signature>), String> {
+    let mut types: Vec<Signature> = Vec::new();
     let mut imports = Vec::new();
+    let mut function_types: Vec<u32> = Vec::new();
+    let mut exports = BTreeMap::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| e.to_string())? {
             Payload::TypeSection(reader) => {
@@ -102,6 +112,7 @@ fn function_imports(wasm: &[u8]) -> Result<Vec<FunctionImport>, String> {
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| e.to_string())?;
                     if let TypeRef::Func(ty) = import.ty {
+                        function_types.push(ty);
                         let (params, results) = types
                             .get(ty as usize)
                             .cloned()
@@ -115,10 +126,28 @@ fn function_imports(wasm: &[u8]) -> Result<Vec<FunctionImport>, String> {
                     }
                 }
             }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    function_types.push(ty.map_err(|e| e.to_string())?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(|e| e.to_string())?;
+                    if export.kind == wasmparser::ExternalKind::Func {
+                        let signature = function_types
+                            .get(export.index as usize)
+                            .and_then(|ty| types.get(*ty as usize))
+                            .cloned()
+                            .ok_or("export type out of range")?;
+                        exports.insert(export.name.to_string(), signature);
+                    }
+                }
+            }
             _ => {}
         }
     }
-    Ok(imports)
+    Ok((imports, exports))
 }
 
 /// A host function that calls export `name` of `target`.
@@ -157,9 +186,8 @@ impl Engine for GasworksEngine {
     fn instantiate(&mut self, wasm: &[u8]) -> Result<InstanceId, InstantiateError> {
         let module = Module::new(wasm).map_err(|e| InstantiateError::Other(e.to_string()))?;
         let mut linker = Linker::new();
-        for (module_name, name, params, results) in
-            function_imports(wasm).map_err(InstantiateError::Other)?
-        {
+        let (imports, exports) = functions(wasm).map_err(InstantiateError::Other)?;
+        for (module_name, name, params, results) in imports {
             if module_name == "gasworks" {
                 continue;
             }
@@ -170,12 +198,27 @@ impl Engine for GasworksEngine {
                     "{module_name}.{name}: reference types in a host signature"
                 )));
             };
+            let unknown = || InstantiateError::Link(format!("unknown import {module_name}.{name}"));
+            let offered: Option<Signature> = if module_name == "spectest" {
+                crate::spectest_functions()
+                    .into_iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, params)| (params, Vec::new()))
+            } else {
+                self.registered
+                    .get(&module_name)
+                    .and_then(|target| self.exports[*target].get(&name).cloned())
+            };
+            let offered = offered.ok_or_else(unknown)?;
+            if offered != (params.clone(), results.clone()) {
+                return Err(InstantiateError::Link(format!(
+                    "incompatible import type for {module_name}.{name}"
+                )));
+            }
             let func: HostFunc = if module_name == "spectest" {
                 Arc::new(|_: &mut Caller<'_>, _: &[u64], _: &mut [u64]| Ok(()))
             } else {
-                let target = *self.registered.get(&module_name).ok_or_else(|| {
-                    InstantiateError::Link(format!("unknown module {module_name}"))
-                })?;
+                let target = *self.registered.get(&module_name).ok_or_else(unknown)?;
                 forward(self.instances[target].clone(), name.clone(), params.clone())
             };
             linker.define(&module_name, &name, &host_params, &host_results, func);
@@ -184,9 +227,9 @@ impl Engine for GasworksEngine {
             InstantiationError::UnknownImport { .. }
             | InstantiationError::SignatureMismatch { .. } => InstantiateError::Link(e.to_string()),
             InstantiationError::Trap(kind) => InstantiateError::Trap(trap_kind(kind)),
-            other => InstantiateError::Other(other.to_string()),
         })?;
         self.instances.push(Arc::new(Mutex::new(instance)));
+        self.exports.push(exports);
         Ok(InstanceId(self.instances.len() - 1))
     }
 

@@ -45,6 +45,9 @@ pub enum Skip {
     /// Metering on: the module imports a memory, table or global, and the
     /// instrumenter accepts function imports (from the manifest) only.
     MeteredNonFunctionImport,
+    /// The engine links integer function imports only, and the module
+    /// imports something else.
+    FunctionImportsOnly,
     /// Metering on: the module imports a function with a reference-typed
     /// parameter or result, which a host import cannot declare.
     MeteredReferenceImport,
@@ -85,6 +88,9 @@ impl Skip {
                     .into()
             }
             Skip::MeteredPolicy(rule) => format!("metering on: instrumenter policy ({rule})"),
+            Skip::FunctionImportsOnly => "the engine links integer function imports only (module \
+                imports a memory/table/global or a function with reference types)"
+                .into(),
             Skip::Unsupported(what) => format!("unsupported directive ({what})"),
         }
     }
@@ -357,6 +363,15 @@ impl<'a> Runner<'a> {
             }
         }
         if !self.config.metering {
+            if self.config.function_imports_only
+                && imports.items.iter().any(|(_, _, ty)| {
+                    ty.as_ref().is_none_or(|ty| {
+                        host_types(ty.params()).is_none() || host_types(ty.results()).is_none()
+                    })
+                })
+            {
+                return Prepared::Skipped(Skip::FunctionImportsOnly);
+            }
             return Prepared::Ready {
                 wasm: stripped.wasm.clone(),
                 stripped: Box::new(stripped),

@@ -271,9 +271,6 @@ pub enum InstantiationError {
     /// A segment did not fit (the spec's instantiation trap).
     #[error("instantiation trapped: {0}")]
     Trap(TrapKind),
-    /// The module has a start function (instrumented modules never do).
-    #[error("start functions are not supported")]
-    StartFunction,
 }
 
 /// Why a call could not be made (not a trap: the caller's mistake).
@@ -352,9 +349,6 @@ impl Instance {
     /// segments that do not fit.
     pub fn new(module: &Module, linker: &Linker) -> Result<Instance, InstantiationError> {
         let compiled = module.compiled.clone();
-        if compiled.start.is_some() {
-            return Err(InstantiationError::StartFunction);
-        }
         let mut host_functions = Vec::with_capacity(compiled.imports.len());
         for import in &compiled.imports {
             match &import.kind {
@@ -439,6 +433,20 @@ impl Instance {
                 instance.memory[offset as usize..end as usize].copy_from_slice(&segment.bytes);
                 instance.dropped_data[index] = true;
             }
+        }
+        // Instrumented modules have no start function (the instrumenter
+        // rejects it); a module run without metering may, and it runs here
+        // without a gas limit.
+        if let Some(start) = compiled.start {
+            let imported = compiled.imports.len() as u32;
+            let mut stack = std::mem::take(&mut instance.stack);
+            let mut gas = execute::Gas { left: u64::MAX };
+            let result = match start.checked_sub(imported) {
+                Some(defined) => instance.execute(defined, &mut stack, &mut gas),
+                None => instance.call_host_export(start, &mut stack, &mut gas),
+            };
+            instance.stack = stack;
+            result.map_err(InstantiationError::Trap)?;
         }
         Ok(instance)
     }
