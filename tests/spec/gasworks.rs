@@ -23,7 +23,7 @@ pub struct GasworksEngine {
     gas_per_invocation: u64,
     instances: Vec<Arc<Mutex<Instance>>>,
     /// Function exports of each instance, with their signatures, for linking.
-    exports: Vec<BTreeMap<String, (Vec<ValType>, Vec<ValType>)>>,
+    exports: Vec<BTreeMap<String, Signature>>,
     registered: BTreeMap<String, usize>,
     last_gas: Option<u64>,
 }

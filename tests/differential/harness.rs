@@ -1,0 +1,876 @@
+//! The differential harness: one instrumented module, run on the Gasworks
+//! engine and on wasmi 2.0 (the reference) call by call, in lockstep.
+//!
+//! Shared by the test `tests/differential.rs` (fixed seeds) and the
+//! cargo-fuzz target `fuzz/fuzz_targets/differential.rs` (fuzzer input),
+//! which include this file by path, together with `tests/common/mod.rs` as
+//! the crate's `common` module.
+//!
+//! # What is compared
+//!
+//! Before anything runs, the instrumented module gets extra exports (see
+//! [`expose`]): every global as `\0dg.global.N` and memory 0 as
+//! `\0dg.memory`. Both engines load these same bytes, so that both sides
+//! read every global (the injected stack-height global, the last one,
+//! included) and the whole memory, exported or not.
+//!
+//! - Loading: both engines compile the module, or neither does; both
+//!   instantiate it, or both trap with the same kind.
+//! - Each call, with the same arguments and gas limit on both sides: the
+//!   results (references by null-ness: wasmi's function handles have no
+//!   index), or the trap kind (wasmi's trap codes and the metering host
+//!   errors mapped to [`TrapKind`]); the exact gas used, which together with
+//!   the trap kind pins the out-of-gas point; then every global and the
+//!   whole memory.
+//! - Both sides keep one instance through the whole sequence of calls, so
+//!   that state carries the same way. Our engine puts the injected
+//!   stack-height global back after a trap; the instrumented code does not,
+//!   so after a trap on wasmi the harness sets it back to its value before
+//!   the call (and after a call that returned, it must be back already:
+//!   the export thunks restore it).
+//!
+//! wasmi runs with its fuel metering off and call-stack limits far above
+//! what the injected stack limit allows, so that only the instrumented
+//! metering decides; wasmi's own stack overflow is reported as a mismatch.
+
+// Each includer uses a different part.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use gasworks_vm::engine::{self, CallError, Instance, Linker, Module};
+use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
+use gasworks_vm::limits::Limits;
+use gasworks_vm::trap::TrapKind;
+
+use crate::common::SplitMix64;
+
+// ===========================================================================
+// Values, calls and outcomes, engine-neutral
+// ===========================================================================
+
+/// A value, as both engines can show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val {
+    I32(i32),
+    I64(i64),
+    /// A function reference, by null-ness only.
+    FuncRef {
+        null: bool,
+    },
+    /// An external reference, by null-ness only.
+    ExternRef {
+        null: bool,
+    },
+    /// Anything else wasmi returns (a float or vector: never expected).
+    Unexpected,
+}
+
+/// A parameter type of a callable export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    I32,
+    I64,
+}
+
+/// An exported function whose parameters are all integers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callable {
+    pub name: String,
+    pub params: Vec<Param>,
+}
+
+/// One call of the sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub export: String,
+    pub args: Vec<Val>,
+    pub gas_limit: u64,
+}
+
+/// Why a call stopped, or a failure the harness could not classify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Trap(TrapKind),
+    /// An error that is no trap of the consensus set (a harness or engine
+    /// problem): never equal to anything on the other side.
+    Unclassified(String),
+}
+
+/// What one call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub result: Result<Vec<Val>, Stop>,
+    pub gas_used: u64,
+}
+
+/// A difference between the two engines (or a broken invariant).
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    /// Index of the call in the sequence; `None` for loading.
+    pub call: Option<usize>,
+    pub what: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.call {
+            Some(call) => write!(f, "call #{call}: {}", self.what),
+            None => write!(f, "loading: {}", self.what),
+        }
+    }
+}
+
+/// What a compared module did, for coverage statistics.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Both engines refused to compile the module (counted, not compared).
+    pub not_loaded: bool,
+    /// Both engines trapped while instantiating, with this kind.
+    pub instantiation_trap: Option<TrapKind>,
+    pub calls: usize,
+    pub returned: usize,
+    pub traps: BTreeMap<TrapKind, usize>,
+    pub gas_used: u64,
+}
+
+// ===========================================================================
+// Extra exports
+// ===========================================================================
+
+/// Export name of global `index`.
+pub fn global_export(index: u32) -> String {
+    format!("\0dg.global.{index}")
+}
+
+/// Export name of memory 0.
+pub const MEMORY_EXPORT: &str = "\0dg.memory";
+
+/// A module with its extra exports.
+pub struct Exposed {
+    pub wasm: Vec<u8>,
+    pub globals: u32,
+    pub has_memory: bool,
+}
+
+/// Adds an export of every global and of memory 0 to `wasm` (an
+/// instrumented module, so without imported globals or memories). Nothing
+/// else changes.
+pub fn expose(wasm: &[u8]) -> Result<Exposed, String> {
+    use wasmparser::{Parser, Payload};
+    let error = |e: wasmparser::BinaryReaderError| e.to_string();
+    let mut globals = 0u32;
+    let mut memories = 0u32;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(error)? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    match import.map_err(error)?.ty {
+                        wasmparser::TypeRef::Global(_) | wasmparser::TypeRef::Memory(_) => {
+                            return Err("an instrumented module imports a global or memory".into());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Payload::GlobalSection(reader) => globals = reader.count(),
+            Payload::MemorySection(reader) => memories = reader.count(),
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    if export.map_err(error)?.name.starts_with("\0dg.") {
+                        return Err("an export name collides with the harness's".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let add = |exports: &mut wasm_encoder::ExportSection| {
+        for index in 0..globals {
+            exports.export(
+                &global_export(index),
+                wasm_encoder::ExportKind::Global,
+                index,
+            );
+        }
+        if memories > 0 {
+            exports.export(MEMORY_EXPORT, wasm_encoder::ExportKind::Memory, 0);
+        }
+    };
+    let mut out = wasm_encoder::Module::new();
+    let mut pending = true;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(error)?;
+        let Some((id, range)) = payload.as_section() else {
+            continue;
+        };
+        // The export section comes before start (8), element (9), data
+        // count (12), code (10) and data (11).
+        if pending && matches!(id, 8..=12) {
+            let mut exports = wasm_encoder::ExportSection::new();
+            add(&mut exports);
+            out.section(&exports);
+            pending = false;
+        }
+        if let Payload::ExportSection(reader) = payload {
+            let mut exports = wasm_encoder::ExportSection::new();
+            for export in reader {
+                let export = export.map_err(error)?;
+                exports.export(export.name, export.kind.into(), export.index);
+            }
+            add(&mut exports);
+            out.section(&exports);
+            pending = false;
+            continue;
+        }
+        out.section(&wasm_encoder::RawSection {
+            id,
+            data: &wasm[range.start as usize..range.end as usize],
+        });
+    }
+    if pending {
+        let mut exports = wasm_encoder::ExportSection::new();
+        add(&mut exports);
+        out.section(&exports);
+    }
+    Ok(Exposed {
+        wasm: out.finish(),
+        globals,
+        has_memory: memories > 0,
+    })
+}
+
+// ===========================================================================
+// The reference: wasmi 2.0 with the metering host functions
+// ===========================================================================
+
+/// Host error of `gasworks.gas`.
+#[derive(Debug)]
+struct OutOfGas;
+
+impl fmt::Display for OutOfGas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("out of gas")
+    }
+}
+
+impl wasmi::errors::HostError for OutOfGas {}
+
+/// Host error of `gasworks.stack_exhausted`.
+#[derive(Debug)]
+struct StackExhausted;
+
+impl fmt::Display for StackExhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stack exhausted")
+    }
+}
+
+impl wasmi::errors::HostError for StackExhausted {}
+
+/// Store data: the gas meter.
+#[derive(Debug, Default)]
+struct Meter {
+    gas_left: u64,
+}
+
+/// wasmi's engine: fuel off, call-stack limits far above the injected one.
+fn wasmi_engine() -> wasmi::Engine {
+    let mut config = wasmi::Config::default();
+    config
+        .consume_fuel(false)
+        .set_max_recursion_depth(1 << 20)
+        .set_max_stack_height(512 << 20);
+    wasmi::Engine::new(&config)
+}
+
+fn wasmi_linker(engine: &wasmi::Engine) -> wasmi::Linker<Meter> {
+    let mut linker = wasmi::Linker::new(engine);
+    linker
+        .func_wrap(
+            METERING_MODULE,
+            GAS_FUNCTION,
+            |mut caller: wasmi::Caller<'_, Meter>, amount: i64| -> Result<(), wasmi::Error> {
+                let amount = amount as u64;
+                let meter = caller.data_mut();
+                if amount > meter.gas_left {
+                    meter.gas_left = 0;
+                    return Err(wasmi::Error::host(OutOfGas));
+                }
+                meter.gas_left -= amount;
+                Ok(())
+            },
+        )
+        .expect("define gasworks.gas");
+    linker
+        .func_wrap(
+            METERING_MODULE,
+            STACK_EXHAUSTED_FUNCTION,
+            |_caller: wasmi::Caller<'_, Meter>| -> Result<(), wasmi::Error> {
+                Err(wasmi::Error::host(StackExhausted))
+            },
+        )
+        .expect("define gasworks.stack_exhausted");
+    linker
+}
+
+/// Maps a wasmi error to the consensus trap kinds.
+fn wasmi_stop(error: &wasmi::Error) -> Stop {
+    use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
+    if error.downcast_ref::<OutOfGas>().is_some() {
+        return Stop::Trap(TrapKind::OutOfGas);
+    }
+    if error.downcast_ref::<StackExhausted>().is_some() {
+        return Stop::Trap(TrapKind::StackExhausted);
+    }
+    if let Some(code) = error.as_trap_code() {
+        use wasmi::TrapCode as C;
+        return match code {
+            C::UnreachableCodeReached => Stop::Trap(TrapKind::Unreachable),
+            C::MemoryOutOfBounds => Stop::Trap(TrapKind::MemoryOutOfBounds),
+            C::TableOutOfBounds => Stop::Trap(TrapKind::TableOutOfBounds),
+            C::IndirectCallToNull => Stop::Trap(TrapKind::IndirectCallToNull),
+            C::IntegerDivisionByZero => Stop::Trap(TrapKind::IntegerDivideByZero),
+            C::IntegerOverflow => Stop::Trap(TrapKind::IntegerOverflow),
+            C::BadSignature => Stop::Trap(TrapKind::IndirectCallTypeMismatch),
+            other => Stop::Unclassified(format!("wasmi trap {other:?}: {error}")),
+        };
+    }
+    match error.kind() {
+        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => {
+            Stop::Trap(TrapKind::MemoryOutOfBounds)
+        }
+        ErrorKind::Table(
+            TableError::InitOutOfBounds
+            | TableError::CopyOutOfBounds
+            | TableError::FillOutOfBounds
+            | TableError::SetOutOfBounds,
+        ) => Stop::Trap(TrapKind::TableOutOfBounds),
+        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
+            Stop::Trap(TrapKind::TableOutOfBounds)
+        }
+        _ => Stop::Unclassified(format!("wasmi error: {error}")),
+    }
+}
+
+fn wasmi_val(value: &wasmi::Val) -> Val {
+    match value {
+        wasmi::Val::I32(x) => Val::I32(*x),
+        wasmi::Val::I64(x) => Val::I64(*x),
+        wasmi::Val::FuncRef(r) => Val::FuncRef { null: r.is_null() },
+        wasmi::Val::ExternRef(r) => Val::ExternRef { null: r.is_null() },
+        // Instrumented modules have no floats or vectors.
+        _ => Val::Unexpected,
+    }
+}
+
+/// One wasmi instance kept through the sequence of calls.
+struct Reference {
+    store: wasmi::Store<Meter>,
+    instance: wasmi::Instance,
+    stack_height: Option<wasmi::Global>,
+}
+
+impl Reference {
+    fn call(&mut self, call: &Call) -> Outcome {
+        self.store.data_mut().gas_left = call.gas_limit;
+        let Some(func) = self.instance.get_func(&self.store, &call.export) else {
+            return Outcome {
+                result: Err(Stop::Unclassified(format!(
+                    "wasmi: no export {:?}",
+                    call.export
+                ))),
+                gas_used: 0,
+            };
+        };
+        let inputs: Vec<wasmi::Val> = call
+            .args
+            .iter()
+            .map(|v| match *v {
+                Val::I32(x) => wasmi::Val::I32(x),
+                Val::I64(x) => wasmi::Val::I64(x),
+                Val::FuncRef { .. } => wasmi::Val::FuncRef(wasmi::Nullable::Null),
+                Val::ExternRef { .. } | Val::Unexpected => {
+                    wasmi::Val::ExternRef(wasmi::Nullable::Null)
+                }
+            })
+            .collect();
+        let mut outputs: Vec<wasmi::Val> = func
+            .ty(&self.store)
+            .results()
+            .iter()
+            .map(|ty| wasmi::Val::default_for_ty(*ty))
+            .collect();
+        let height = self.stack_height.map(|g| g.get(&self.store));
+        let result = func.call(&mut self.store, &inputs, &mut outputs);
+        let gas_used = call.gas_limit - self.store.data().gas_left;
+        let result = match result {
+            Ok(()) => {
+                let after = self.stack_height.map(|g| g.get(&self.store));
+                if after.as_ref().map(val_bits) != height.as_ref().map(val_bits) {
+                    Err(Stop::Unclassified(format!(
+                        "wasmi: the call returned but the stack height went from \
+                         {height:?} to {after:?} (instrumenter bug)"
+                    )))
+                } else {
+                    Ok(outputs.iter().map(wasmi_val).collect())
+                }
+            }
+            Err(error) => Err(wasmi_stop(&error)),
+        };
+        if result.is_err() {
+            // The instrumented code leaves the height where the trap found it.
+            if let (Some(global), Some(height)) = (self.stack_height, height) {
+                global
+                    .set(&mut self.store, height)
+                    .expect("the stack-height global is a mutable i32");
+            }
+        }
+        Outcome { result, gas_used }
+    }
+
+    fn global(&self, name: &str) -> Option<Val> {
+        let global = self.instance.get_global(&self.store, name)?;
+        Some(wasmi_val(&global.get(&self.store)))
+    }
+
+    fn memory(&self) -> &[u8] {
+        match self.instance.get_memory(&self.store, MEMORY_EXPORT) {
+            Some(memory) => memory.data(&self.store),
+            None => &[],
+        }
+    }
+}
+
+fn val_bits(value: &wasmi::Val) -> Option<i64> {
+    match value {
+        wasmi::Val::I32(x) => Some(i64::from(*x)),
+        wasmi::Val::I64(x) => Some(*x),
+        _ => None,
+    }
+}
+
+// ===========================================================================
+// Our engine
+// ===========================================================================
+
+fn our_val(value: engine::Value) -> Val {
+    match value {
+        engine::Value::I32(x) => Val::I32(x),
+        engine::Value::I64(x) => Val::I64(x),
+        engine::Value::FuncRef(r) => Val::FuncRef { null: r.is_none() },
+        engine::Value::ExternRef(r) => Val::ExternRef { null: r.is_none() },
+    }
+}
+
+fn our_call(instance: &mut Instance, call: &Call) -> Outcome {
+    let args: Vec<engine::Value> = call
+        .args
+        .iter()
+        .map(|v| match *v {
+            Val::I32(x) => engine::Value::I32(x),
+            Val::I64(x) => engine::Value::I64(x),
+            Val::FuncRef { .. } => engine::Value::FuncRef(None),
+            Val::ExternRef { .. } | Val::Unexpected => engine::Value::ExternRef(None),
+        })
+        .collect();
+    match instance.call(&call.export, &args, call.gas_limit) {
+        Ok(outcome) => Outcome {
+            result: outcome
+                .result
+                .map(|values| values.into_iter().map(our_val).collect())
+                .map_err(Stop::Trap),
+            gas_used: outcome.gas_used,
+        },
+        Err(error @ (CallError::NoSuchExport(_) | CallError::BadArguments(_))) => Outcome {
+            result: Err(Stop::Unclassified(format!("gasworks: {error}"))),
+            gas_used: 0,
+        },
+    }
+}
+
+// ===========================================================================
+// The comparison
+// ===========================================================================
+
+/// A cheap, stable digest of a memory for mismatch reports (FNV-1a).
+pub fn memory_hash(memory: &[u8]) -> u64 {
+    memory.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Loads `instrumented` (an instrumented module) on both engines and runs
+/// the calls that `plan` makes from its callable exports, comparing after
+/// every call. Stops at the first difference.
+pub fn compare(
+    instrumented: &[u8],
+    plan: impl FnOnce(&[Callable]) -> Vec<Call>,
+) -> Result<Summary, Mismatch> {
+    let loading = |what: String| Mismatch { call: None, what };
+    let exposed = expose(instrumented).map_err(|e| loading(format!("harness: {e}")))?;
+    let mut summary = Summary::default();
+
+    let ours = Module::new(&exposed.wasm);
+    let wasmi_engine = wasmi_engine();
+    let theirs = wasmi::Module::new(&wasmi_engine, &exposed.wasm);
+    let (ours, theirs) = match (ours, theirs) {
+        (Ok(ours), Ok(theirs)) => (ours, theirs),
+        (Err(_), Err(_)) => {
+            summary.not_loaded = true;
+            return Ok(summary);
+        }
+        (ours, theirs) => {
+            return Err(loading(format!(
+                "compilation differs: gasworks {:?}, wasmi {:?}",
+                ours.err(),
+                theirs.err().map(|e| e.to_string())
+            )));
+        }
+    };
+
+    let callables: Vec<Callable> = theirs
+        .exports()
+        .filter_map(|export| {
+            let wasmi::ExternType::Func(ty) = export.ty() else {
+                return None;
+            };
+            let params = ty
+                .params()
+                .iter()
+                .map(|p| match p {
+                    wasmi::ValType::I32 => Some(Param::I32),
+                    wasmi::ValType::I64 => Some(Param::I64),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(Callable {
+                name: export.name().to_string(),
+                params,
+            })
+        })
+        .collect();
+
+    let mut store = wasmi::Store::new(&wasmi_engine, Meter::default());
+    let their_instance = wasmi_linker(&wasmi_engine).instantiate_and_start(&mut store, &theirs);
+    let our_instance = Instance::new(&ours, &Linker::new());
+    let (mut ours, mut theirs) = match (our_instance, their_instance) {
+        (Ok(ours), Ok(instance)) => {
+            let stack_height = exposed
+                .globals
+                .checked_sub(1)
+                .and_then(|last| instance.get_global(&store, &global_export(last)));
+            (
+                ours,
+                Reference {
+                    store,
+                    instance,
+                    stack_height,
+                },
+            )
+        }
+        (Err(engine::InstantiationError::Trap(kind)), Err(error))
+            if wasmi_stop(&error) == Stop::Trap(kind) =>
+        {
+            summary.instantiation_trap = Some(kind);
+            return Ok(summary);
+        }
+        (ours, theirs) => {
+            return Err(loading(format!(
+                "instantiation differs: gasworks {:?}, wasmi {:?}",
+                ours.err(),
+                theirs.err().map(|e| wasmi_stop(&e))
+            )));
+        }
+    };
+    compare_state(&ours, &theirs, &exposed).map_err(|what| Mismatch {
+        call: None,
+        what: format!("after instantiation: {what}"),
+    })?;
+
+    for (index, call) in plan(&callables).iter().enumerate() {
+        let mismatch = |what: String| Mismatch {
+            call: Some(index),
+            what: format!(
+                "{:?}({}) with gas {}: {what}",
+                call.export,
+                call.args
+                    .iter()
+                    .map(|a| format!("{a:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                call.gas_limit
+            ),
+        };
+        let our_outcome = our_call(&mut ours, call);
+        let their_outcome = theirs.call(call);
+        if our_outcome != their_outcome {
+            return Err(mismatch(format!(
+                "outcomes differ: gasworks {our_outcome:?}, wasmi {their_outcome:?}"
+            )));
+        }
+        if let Err(Stop::Unclassified(what)) = &their_outcome.result {
+            return Err(mismatch(what.clone()));
+        }
+        compare_state(&ours, &theirs, &exposed)
+            .map_err(|what| mismatch(format!("same outcome {our_outcome:?}, but {what}")))?;
+        summary.calls += 1;
+        summary.gas_used += our_outcome.gas_used;
+        match our_outcome.result {
+            Ok(_) => summary.returned += 1,
+            Err(Stop::Trap(kind)) => *summary.traps.entry(kind).or_default() += 1,
+            Err(Stop::Unclassified(_)) => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// Compares every global and the memory.
+fn compare_state(ours: &Instance, theirs: &Reference, exposed: &Exposed) -> Result<(), String> {
+    for index in 0..exposed.globals {
+        let name = global_export(index);
+        let mine = ours.global(&name).map(our_val);
+        let reference = theirs.global(&name);
+        if mine != reference {
+            return Err(format!(
+                "global {index} differs: gasworks {mine:?}, wasmi {reference:?}"
+            ));
+        }
+    }
+    let mine = ours.memory();
+    let reference = theirs.memory();
+    if mine != reference {
+        let first = mine
+            .iter()
+            .zip(reference)
+            .position(|(a, b)| a != b)
+            .unwrap_or(mine.len().min(reference.len()));
+        return Err(format!(
+            "memory differs: gasworks {} bytes (hash {:016x}), wasmi {} bytes (hash {:016x}), \
+             first difference at {first:#x}",
+            mine.len(),
+            memory_hash(mine),
+            reference.len(),
+            memory_hash(reference),
+        ));
+    }
+    Ok(())
+}
+
+// ===========================================================================
+// Generated modules and call plans
+// ===========================================================================
+
+/// A wasm-smith configuration inside the accepted profile (as in
+/// `tests/instrument_properties.rs`), with sizes drawn from `rng`, most
+/// memories kept small so that comparing them after every call stays cheap.
+pub fn smith_config(rng: &mut SplitMix64) -> wasm_smith::Config {
+    let limits = Limits::CONSENSUS;
+    let memory_pages = if rng.below(8) == 0 {
+        u64::from(limits.memory_pages)
+    } else {
+        1 + rng.below(16)
+    };
+    let mut config = wasm_smith::Config {
+        sign_extension_ops_enabled: true,
+        multi_value_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: rng.below(4) != 0,
+        allow_floats: false,
+        saturating_float_to_int_enabled: false,
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        acquire_release_atomics_enabled: false,
+        exceptions_enabled: false,
+        tail_call_enabled: false,
+        gc_enabled: false,
+        custom_descriptors_enabled: false,
+        multibyte_array_access_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        extended_const_enabled: false,
+        wide_arithmetic_enabled: false,
+        compact_imports_enabled: false,
+        max_imports: 0,
+        allow_start_export: false,
+        max_memories: 1,
+        max_memory32_bytes: memory_pages * 65_536,
+        max_tables: 1 + rng.below(u64::from(limits.tables)) as usize,
+        max_table_elements: u64::from(limits.table_elements).min(1 + rng.below(1_000)),
+        max_types: 1 + rng.below(30) as usize,
+        max_funcs: 1 + rng.below(40) as usize,
+        max_globals: rng.below(30) as usize,
+        max_exports: rng.below(60) as usize,
+        max_data_segments: rng.below(10) as usize,
+        max_element_segments: rng.below(10) as usize,
+        max_elements: rng.below(50) as usize,
+        max_instructions: 1 + rng.below(500) as usize,
+        max_nesting_depth: 1 + rng.below(12) as usize,
+        // Mostly every function, global, table and memory exported.
+        export_everything: rng.below(4) != 0,
+        ..wasm_smith::Config::default()
+    };
+    config.min_types = 1 + rng.below(config.max_types as u64) as usize;
+    config.min_funcs = rng.below(config.max_funcs as u64 + 1) as usize;
+    config.min_globals = rng.below(config.max_globals as u64 + 1) as usize;
+    config.min_exports = rng.below(config.max_exports as u64 + 1) as usize;
+    config.min_data_segments = rng.below(config.max_data_segments as u64 + 1) as usize;
+    config.min_element_segments = rng.below(config.max_element_segments as u64 + 1) as usize;
+    config
+}
+
+/// A generated and instrumented module, ready to compare.
+pub struct Generated {
+    /// The wasm-smith module (input of the instrumenter).
+    pub original: Vec<u8>,
+    /// The instrumented module.
+    pub instrumented: Vec<u8>,
+}
+
+/// Why a seed gave nothing to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// wasm-smith ran out of entropy or failed.
+    NotGenerated(String),
+    /// The instrumenter rejected the module (the message).
+    Rejected(String),
+}
+
+/// Generates a module from `entropy` with a configuration drawn from `rng`;
+/// one in three gets wasm-smith's own termination fuel (an exported global
+/// decremented at every loop head and function entry, `unreachable` at
+/// zero) on top of the gas limit, which ends every run anyway.
+pub fn generate(rng: &mut SplitMix64, entropy: &[u8]) -> Result<Generated, Skip> {
+    let config = smith_config(rng);
+    let mut u = arbitrary::Unstructured::new(entropy);
+    let mut module =
+        wasm_smith::Module::new(config, &mut u).map_err(|e| Skip::NotGenerated(e.to_string()))?;
+    if rng.below(3) == 0 {
+        let fuel = 1 + rng.below(2_000) as u32;
+        // Fails only for function bodies wasm-smith did not generate.
+        let _ = module.ensure_termination(fuel);
+    }
+    let original = module.to_bytes();
+    let instrumented = gasworks_vm::instrument(&original, &gasworks_host_api_config())
+        .map_err(|rejection| Skip::Rejected(rejection.to_string()))?
+        .module;
+    Ok(Generated {
+        original,
+        instrumented,
+    })
+}
+
+/// The configuration every node uses (consensus limits, no host functions
+/// that generated modules could import).
+fn gasworks_host_api_config() -> gasworks_vm::InstrumentConfig {
+    gasworks_vm::InstrumentConfig {
+        limits: Limits::CONSENSUS,
+        host_imports: Vec::new(),
+    }
+}
+
+/// A gas limit for a module: mostly small enough that a loop that never
+/// ends costs little time, sometimes large.
+pub fn module_gas_limit(rng: &mut SplitMix64) -> u64 {
+    match rng.below(16) {
+        0..=3 => 1 + rng.below(2_000),
+        4..=11 => 20_000,
+        12..=14 => 200_000,
+        _ => 2_000_000,
+    }
+}
+
+/// An argument of type `param`: the first patterns are all zeros, all ones,
+/// all minus ones; then values drawn from edge cases and random bits.
+fn argument(param: Param, pattern: usize, rng: &mut SplitMix64) -> Val {
+    let bits: i64 = match pattern {
+        0 => 0,
+        1 => 1,
+        2 => -1,
+        _ => match rng.below(8) {
+            0 => 0,
+            1 => 1,
+            2 => -1,
+            3 => rng.below(64) as i64,
+            4 => 65_536 * rng.below(8) as i64 - rng.below(16) as i64,
+            5 => i64::MIN >> rng.below(64),
+            6 => i64::MAX >> rng.below(64),
+            _ => rng.next() as i64,
+        },
+    };
+    match param {
+        Param::I32 => Val::I32(bits as i32),
+        Param::I64 => Val::I64(bits),
+    }
+}
+
+/// A call sequence over `callables`: every function once with each of the
+/// fixed patterns (round-robin, so that state carries between different
+/// functions), then random functions with random arguments, `max_calls` in
+/// all. One call in eight gets a random gas limit below the module's, to
+/// move the out-of-gas point around.
+pub fn plan_calls(
+    callables: &[Callable],
+    rng: &mut SplitMix64,
+    gas_limit: u64,
+    max_calls: usize,
+) -> Vec<Call> {
+    let mut calls = Vec::new();
+    if callables.is_empty() {
+        return calls;
+    }
+    let mut index = 0usize;
+    while calls.len() < max_calls {
+        let fixed = index / callables.len();
+        let callable = if fixed < 4 {
+            &callables[index % callables.len()]
+        } else {
+            &callables[rng.index(callables.len())]
+        };
+        let pattern = fixed.min(3);
+        let args = callable
+            .params
+            .iter()
+            .map(|p| argument(*p, pattern, rng))
+            .collect();
+        let gas_limit = if rng.below(8) == 0 {
+            rng.below(gas_limit + 1)
+        } else {
+            gas_limit
+        };
+        calls.push(Call {
+            export: callable.name.clone(),
+            args,
+            gas_limit,
+        });
+        index += 1;
+    }
+    calls
+}
+
+/// The whole check for one seed of randomness: configuration and call plan
+/// from `seed`, the module from `entropy`.
+pub fn check(seed: u64, entropy: &[u8], max_calls: usize) -> CaseResult {
+    let mut rng = SplitMix64(seed);
+    let generated = match generate(&mut rng, entropy) {
+        Ok(generated) => generated,
+        Err(skip) => return CaseResult::Skipped(skip),
+    };
+    let gas_limit = module_gas_limit(&mut rng);
+    match compare(&generated.instrumented, |callables| {
+        plan_calls(callables, &mut rng, gas_limit, max_calls)
+    }) {
+        Ok(summary) => CaseResult::Compared(summary),
+        Err(mismatch) => CaseResult::Mismatch(generated, mismatch),
+    }
+}
+
+/// What [`check`] found.
+pub enum CaseResult {
+    Skipped(Skip),
+    Compared(Summary),
+    Mismatch(Generated, Mismatch),
+}
