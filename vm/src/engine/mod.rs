@@ -249,6 +249,46 @@ impl Module {
     }
 }
 
+/// Compiled modules by cache key ([`Module::cache_key`]): a module is
+/// compiled once per code, cost table and engine version. Ordered, so that
+/// nothing about it depends on hashing.
+#[derive(Clone, Default)]
+pub struct ModuleCache {
+    modules: BTreeMap<[u8; 32], Module>,
+}
+
+impl ModuleCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        ModuleCache::default()
+    }
+
+    /// The compiled module for `wasm`, compiled now if it is not cached.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError`] when `wasm` does not compile (nothing is cached).
+    pub fn get_or_compile(&mut self, wasm: &[u8]) -> Result<Module, CompileError> {
+        let key = Module::cache_key(wasm);
+        if let Some(module) = self.modules.get(&key) {
+            return Ok(module.clone());
+        }
+        let module = Module::new(wasm)?;
+        self.modules.insert(key, module.clone());
+        Ok(module)
+    }
+
+    /// Number of cached modules.
+    pub fn len(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+}
+
 /// Why instantiation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstantiationError {
@@ -680,5 +720,21 @@ mod tests {
     fn cache_key_covers_code_and_engine() {
         assert_ne!(Module::cache_key(b"a"), Module::cache_key(b"b"));
         assert_eq!(Module::cache_key(b"a"), Module::cache_key(b"a"));
+    }
+
+    #[test]
+    fn module_cache_compiles_each_code_once() {
+        let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)
+            .expect("parses");
+        let instrumented = crate::instrument(&wasm, &crate::InstrumentConfig::default())
+            .expect("accepted")
+            .module;
+        let mut cache = ModuleCache::new();
+        let first = cache.get_or_compile(&instrumented).expect("compiles");
+        let second = cache.get_or_compile(&instrumented).expect("cached");
+        assert!(Arc::ptr_eq(&first.compiled, &second.compiled));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get_or_compile(b"not wasm").is_err());
+        assert_eq!(cache.len(), 1);
     }
 }
