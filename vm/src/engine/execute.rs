@@ -96,7 +96,7 @@ impl Instance {
         loop {
             let instr = code[pc];
             pc += 1;
-            macro_rules! numeric_arms {
+            macro_rules! dispatch {
                 (
                     binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                     unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
@@ -110,7 +110,6 @@ impl Instance {
                                 let $bb = <$btb>::from_slot(read!(b));
                                 let result: Result<$btr, TrapKind> = $bbody;
                                 slot!(dst) = result?.to_slot();
-                                continue;
                             }
                         )*
                         $(
@@ -118,7 +117,6 @@ impl Instance {
                                 let $ua = <$uta>::from_slot(read!(a));
                                 let result: $utr = $ubody;
                                 slot!(dst) = result.to_slot();
-                                continue;
                             }
                         )*
                         $(
@@ -127,185 +125,178 @@ impl Instance {
                                     self.load(read!(addr), offset)?;
                                 let raw = <$lraw>::from_le_bytes(bytes);
                                 slot!(dst) = (raw as $lty).to_slot();
-                                continue;
                             }
                         )*
                         $(
                             Instr::$store { addr, value, offset } => {
                                 let raw = read!(value) as $sty;
                                 self.store(read!(addr), offset, raw.to_le_bytes())?;
-                                continue;
                             }
                         )*
-                        _ => {}
+                        Instr::ChargeGas(amount) => gas.charge(amount)?,
+                        Instr::ChargeGasSlot(s) => gas.charge(read!(s))?,
+                        Instr::StackEnter {
+                            global,
+                            frame,
+                            local,
+                            limit,
+                        } => {
+                            let height = (self.globals[global as usize] as u32).wrapping_add(frame);
+                            slot!(local) = u64::from(height);
+                            self.globals[global as usize] = u64::from(height);
+                            if height > limit {
+                                return Err(TrapKind::StackExhausted);
+                            }
+                        }
+                        Instr::Const { dst, value } => slot!(dst) = value,
+                        Instr::Copy { dst, src } => slot!(dst) = read!(src),
+                        Instr::Br(target) => pc = target as usize,
+                        Instr::BrIfNez { cond, target } => {
+                            if read!(cond) as u32 != 0 {
+                                pc = target as usize;
+                            }
+                        }
+                        Instr::BrIfEqz { cond, target } => {
+                            if read!(cond) as u32 == 0 {
+                                pc = target as usize;
+                            }
+                        }
+                        Instr::BrTable { index, first, len } => {
+                            let i = (read!(index) as u32).min(len);
+                            pc = compiled.br_tables[(first + i) as usize] as usize;
+                        }
+                        Instr::Select { dst, a, b, cond } => {
+                            slot!(dst) = if read!(cond) as u32 != 0 {
+                                read!(a)
+                            } else {
+                                read!(b)
+                            };
+                        }
+                        Instr::GlobalGet { dst, global } => slot!(dst) = self.globals[global as usize],
+                        Instr::GlobalSet { src, global } => self.globals[global as usize] = read!(src),
+                        Instr::Call { func, base } => {
+                            if frames.len() >= MAX_FRAMES {
+                                return Err(TrapKind::StackExhausted);
+                            }
+                            let callee = &compiled.functions[func as usize];
+                            frames.push(Frame { return_pc: pc, fp });
+                            fp += base as usize;
+                            enter(stack, fp, callee)?;
+                            pc = callee.entry as usize;
+                        }
+                        Instr::CallIndirect {
+                            ty,
+                            table,
+                            index,
+                            base,
+                        } => {
+                            let entry = self.tables[table as usize]
+                                .elements
+                                .get(read!(index) as u32 as usize)
+                                .copied()
+                                .ok_or(TrapKind::TableOutOfBounds)?;
+                            if entry == REF_NULL {
+                                return Err(TrapKind::IndirectCallToNull);
+                            }
+                            let callee_index = entry as u32;
+                            if compiled.function_signature(callee_index) != Some(ty) {
+                                return Err(TrapKind::IndirectCallTypeMismatch);
+                            }
+                            let imported = compiled.imports.len() as u32;
+                            if callee_index < imported {
+                                self.call_import(callee_index, stack, fp + base as usize, gas)?;
+                            } else {
+                                if frames.len() >= MAX_FRAMES {
+                                    return Err(TrapKind::StackExhausted);
+                                }
+                                let callee = &compiled.functions[(callee_index - imported) as usize];
+                                frames.push(Frame { return_pc: pc, fp });
+                                fp += base as usize;
+                                enter(stack, fp, callee)?;
+                                pc = callee.entry as usize;
+                            }
+                        }
+                        Instr::CallHost { import, base } => {
+                            self.call_import(import, stack, fp + base as usize, gas)?;
+                        }
+                        Instr::Return => match frames.pop() {
+                            Some(frame) => {
+                                pc = frame.return_pc;
+                                fp = frame.fp;
+                            }
+                            None => return Ok(()),
+                        },
+                        Instr::Trap(kind) => return Err(kind),
+                        Instr::MemorySize { dst } => slot!(dst) = u64::from(self.memory_pages),
+                        Instr::MemoryGrow { dst, delta } => {
+                            let delta = read!(delta) as u32;
+                            slot!(dst) = u64::from(self.memory_grow(delta));
+                        }
+                        Instr::MemoryFill { args } => {
+                            let (dst, value, len) = (read!(args), read!(args + 1), read!(args + 2));
+                            self.memory_fill(dst as u32, value as u8, len as u32)?;
+                        }
+                        Instr::MemoryCopy { args } => {
+                            let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
+                            self.memory_copy(dst as u32, src as u32, len as u32)?;
+                        }
+                        Instr::MemoryInit { data, args } => {
+                            let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
+                            self.memory_init(data, dst as u32, src as u32, len as u32)?;
+                        }
+                        Instr::DataDrop { data } => self.dropped_data[data as usize] = true,
+                        Instr::TableGet { table, dst, index } => {
+                            let i = read!(index) as u32 as usize;
+                            slot!(dst) = *self.tables[table as usize]
+                                .elements
+                                .get(i)
+                                .ok_or(TrapKind::TableOutOfBounds)?;
+                        }
+                        Instr::TableSet { table, args } => {
+                            let (i, value) = (read!(args) as u32 as usize, read!(args + 1));
+                            *self.tables[table as usize]
+                                .elements
+                                .get_mut(i)
+                                .ok_or(TrapKind::TableOutOfBounds)? = value;
+                        }
+                        Instr::TableSize { table, dst } => {
+                            slot!(dst) = self.tables[table as usize].elements.len() as u64;
+                        }
+                        Instr::TableGrow { table, args } => {
+                            let (init, delta) = (read!(args), read!(args + 1) as u32);
+                            slot!(args) = u64::from(self.tables[table as usize].grow(delta, init));
+                        }
+                        Instr::TableFill { table, args } => {
+                            let (i, value, len) =
+                                (read!(args) as u32, read!(args + 1), read!(args + 2) as u32);
+                            self.tables[table as usize].fill(i, value, len)?;
+                        }
+                        Instr::TableCopy {
+                            dst_table,
+                            src_table,
+                            args,
+                        } => {
+                            let (d, s, len) = (
+                                read!(args) as u32,
+                                read!(args + 1) as u32,
+                                read!(args + 2) as u32,
+                            );
+                            self.table_copy(dst_table, src_table, d, s, len)?;
+                        }
+                        Instr::TableInit { table, elem, args } => {
+                            let (d, s, len) = (
+                                read!(args) as u32,
+                                read!(args + 1) as u32,
+                                read!(args + 2) as u32,
+                            );
+                            self.table_init(table, elem, d, s, len)?;
+                        }
+                        Instr::ElemDrop { elem } => self.dropped_elements[elem as usize] = true,
+                        Instr::RefFunc { dst, func } => slot!(dst) = u64::from(func),
                     }
                 };
             }
-            for_each_numeric!(numeric_arms);
-
-            match instr {
-                Instr::ChargeGas(amount) => gas.charge(amount)?,
-                Instr::ChargeGasSlot(s) => gas.charge(read!(s))?,
-                Instr::StackEnter {
-                    global,
-                    frame,
-                    local,
-                    limit,
-                } => {
-                    let height = (self.globals[global as usize] as u32).wrapping_add(frame);
-                    slot!(local) = u64::from(height);
-                    self.globals[global as usize] = u64::from(height);
-                    if height > limit {
-                        return Err(TrapKind::StackExhausted);
-                    }
-                }
-                Instr::Const { dst, value } => slot!(dst) = value,
-                Instr::Copy { dst, src } => slot!(dst) = read!(src),
-                Instr::Br(target) => pc = target as usize,
-                Instr::BrIfNez { cond, target } => {
-                    if read!(cond) as u32 != 0 {
-                        pc = target as usize;
-                    }
-                }
-                Instr::BrIfEqz { cond, target } => {
-                    if read!(cond) as u32 == 0 {
-                        pc = target as usize;
-                    }
-                }
-                Instr::BrTable { index, first, len } => {
-                    let i = (read!(index) as u32).min(len);
-                    pc = compiled.br_tables[(first + i) as usize] as usize;
-                }
-                Instr::Select { dst, a, b, cond } => {
-                    slot!(dst) = if read!(cond) as u32 != 0 {
-                        read!(a)
-                    } else {
-                        read!(b)
-                    };
-                }
-                Instr::GlobalGet { dst, global } => slot!(dst) = self.globals[global as usize],
-                Instr::GlobalSet { src, global } => self.globals[global as usize] = read!(src),
-                Instr::Call { func, base } => {
-                    if frames.len() >= MAX_FRAMES {
-                        return Err(TrapKind::StackExhausted);
-                    }
-                    let callee = &compiled.functions[func as usize];
-                    frames.push(Frame { return_pc: pc, fp });
-                    fp += base as usize;
-                    enter(stack, fp, callee)?;
-                    pc = callee.entry as usize;
-                }
-                Instr::CallIndirect {
-                    ty,
-                    table,
-                    index,
-                    base,
-                } => {
-                    let entry = self.tables[table as usize]
-                        .elements
-                        .get(read!(index) as u32 as usize)
-                        .copied()
-                        .ok_or(TrapKind::TableOutOfBounds)?;
-                    if entry == REF_NULL {
-                        return Err(TrapKind::IndirectCallToNull);
-                    }
-                    let callee_index = entry as u32;
-                    if compiled.function_signature(callee_index) != Some(ty) {
-                        return Err(TrapKind::IndirectCallTypeMismatch);
-                    }
-                    let imported = compiled.imports.len() as u32;
-                    if callee_index < imported {
-                        self.call_import(callee_index, stack, fp + base as usize, gas)?;
-                    } else {
-                        if frames.len() >= MAX_FRAMES {
-                            return Err(TrapKind::StackExhausted);
-                        }
-                        let callee = &compiled.functions[(callee_index - imported) as usize];
-                        frames.push(Frame { return_pc: pc, fp });
-                        fp += base as usize;
-                        enter(stack, fp, callee)?;
-                        pc = callee.entry as usize;
-                    }
-                }
-                Instr::CallHost { import, base } => {
-                    self.call_import(import, stack, fp + base as usize, gas)?;
-                }
-                Instr::Return => match frames.pop() {
-                    Some(frame) => {
-                        pc = frame.return_pc;
-                        fp = frame.fp;
-                    }
-                    None => return Ok(()),
-                },
-                Instr::Trap(kind) => return Err(kind),
-                Instr::MemorySize { dst } => slot!(dst) = u64::from(self.memory_pages),
-                Instr::MemoryGrow { dst, delta } => {
-                    let delta = read!(delta) as u32;
-                    slot!(dst) = u64::from(self.memory_grow(delta));
-                }
-                Instr::MemoryFill { args } => {
-                    let (dst, value, len) = (read!(args), read!(args + 1), read!(args + 2));
-                    self.memory_fill(dst as u32, value as u8, len as u32)?;
-                }
-                Instr::MemoryCopy { args } => {
-                    let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
-                    self.memory_copy(dst as u32, src as u32, len as u32)?;
-                }
-                Instr::MemoryInit { data, args } => {
-                    let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
-                    self.memory_init(data, dst as u32, src as u32, len as u32)?;
-                }
-                Instr::DataDrop { data } => self.dropped_data[data as usize] = true,
-                Instr::TableGet { table, dst, index } => {
-                    let i = read!(index) as u32 as usize;
-                    slot!(dst) = *self.tables[table as usize]
-                        .elements
-                        .get(i)
-                        .ok_or(TrapKind::TableOutOfBounds)?;
-                }
-                Instr::TableSet { table, args } => {
-                    let (i, value) = (read!(args) as u32 as usize, read!(args + 1));
-                    *self.tables[table as usize]
-                        .elements
-                        .get_mut(i)
-                        .ok_or(TrapKind::TableOutOfBounds)? = value;
-                }
-                Instr::TableSize { table, dst } => {
-                    slot!(dst) = self.tables[table as usize].elements.len() as u64;
-                }
-                Instr::TableGrow { table, args } => {
-                    let (init, delta) = (read!(args), read!(args + 1) as u32);
-                    slot!(args) = u64::from(self.tables[table as usize].grow(delta, init));
-                }
-                Instr::TableFill { table, args } => {
-                    let (i, value, len) =
-                        (read!(args) as u32, read!(args + 1), read!(args + 2) as u32);
-                    self.tables[table as usize].fill(i, value, len)?;
-                }
-                Instr::TableCopy {
-                    dst_table,
-                    src_table,
-                    args,
-                } => {
-                    let (d, s, len) = (
-                        read!(args) as u32,
-                        read!(args + 1) as u32,
-                        read!(args + 2) as u32,
-                    );
-                    self.table_copy(dst_table, src_table, d, s, len)?;
-                }
-                Instr::TableInit { table, elem, args } => {
-                    let (d, s, len) = (
-                        read!(args) as u32,
-                        read!(args + 1) as u32,
-                        read!(args + 2) as u32,
-                    );
-                    self.table_init(table, elem, d, s, len)?;
-                }
-                Instr::ElemDrop { elem } => self.dropped_elements[elem as usize] = true,
-                Instr::RefFunc { dst, func } => slot!(dst) = u64::from(func),
-                _ => unreachable_instruction()?,
-            }
+            for_each_numeric!(dispatch);
         }
     }
 
@@ -488,10 +479,4 @@ fn enter(
         stack[fp + *local as usize] = REF_NULL;
     }
     Ok(())
-}
-
-/// An instruction the compiler never emits in a function body.
-#[cold]
-fn unreachable_instruction() -> Result<(), TrapKind> {
-    Err(TrapKind::Unreachable)
 }
