@@ -34,6 +34,8 @@ pub const REF_NULL: u64 = u64::MAX;
 /// - `unops`: `dst = op a`.
 /// - `loads`: `dst = memory[addr + offset]`, `N` bytes read as the first type
 ///   and widened to the second.
+/// - `branches`: compare-and-branch, `if a op b { jump }`, fused from a
+///   comparison followed by `br_if`.
 /// - `stores`: `memory[addr + offset] = value`, narrowed to `N` bytes.
 ///
 /// `$m` receives all four groups; the enum, the compiler and the executor
@@ -126,6 +128,28 @@ macro_rules! for_each_numeric {
             I64Load32S(4, i32 => i64)
             I64Load32U(4, u32 => u64)
             }
+            branches {
+                BrIfI32Eq = I32Eq(u32, ==)
+                BrIfI32Ne = I32Ne(u32, !=)
+                BrIfI32LtS = I32LtS(i32, <)
+                BrIfI32LtU = I32LtU(u32, <)
+                BrIfI32GtS = I32GtS(i32, >)
+                BrIfI32GtU = I32GtU(u32, >)
+                BrIfI32LeS = I32LeS(i32, <=)
+                BrIfI32LeU = I32LeU(u32, <=)
+                BrIfI32GeS = I32GeS(i32, >=)
+                BrIfI32GeU = I32GeU(u32, >=)
+                BrIfI64Eq = I64Eq(u64, ==)
+                BrIfI64Ne = I64Ne(u64, !=)
+                BrIfI64LtS = I64LtS(i64, <)
+                BrIfI64LtU = I64LtU(u64, <)
+                BrIfI64GtS = I64GtS(i64, >)
+                BrIfI64GtU = I64GtU(u64, >)
+                BrIfI64LeS = I64LeS(i64, <=)
+                BrIfI64LeU = I64LeU(u64, <=)
+                BrIfI64GeS = I64GeS(i64, >=)
+                BrIfI64GeU = I64GeU(u64, >=)
+            }
             stores {
             I32Store(4, u32)
             I64Store(8, u64)
@@ -203,6 +227,7 @@ macro_rules! define_instr {
         binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
         unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
         loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+        branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
         stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
     ) => {
         /// One internal instruction. Slots are relative to the frame base;
@@ -293,6 +318,52 @@ macro_rules! define_instr {
                 #[doc = concat!("`", stringify!($store), "`: `memory[addr + offset] = value`.")]
                 $store { addr: Slot, value: Slot, offset: u32 },
             )*
+            $(
+                #[doc = concat!("`", stringify!($cmp), "` then `br_if`: jump when it holds.")]
+                $branch { a: Slot, b: Slot, target: u32 },
+            )*
+        }
+
+        impl Instr {
+            /// The slot this instruction writes its one result to, for
+            /// instructions that write exactly one slot and nothing else
+            /// observable before reading all their operands.
+            pub fn result_slot_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Instr::$bin { dst, .. } )|*
+                    | $( Instr::$un { dst, .. } )|*
+                    | $( Instr::$load { dst, .. } )|*
+                    | Instr::Const { dst, .. }
+                    | Instr::Copy { dst, .. }
+                    | Instr::Select { dst, .. }
+                    | Instr::GlobalGet { dst, .. }
+                    | Instr::MemorySize { dst }
+                    | Instr::TableSize { dst, .. }
+                    | Instr::RefFunc { dst, .. } => Some(dst),
+                    _ => None,
+                }
+            }
+
+            /// The branch target of a jump instruction.
+            pub fn target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    Instr::Br(target)
+                    | Instr::BrIfNez { target, .. }
+                    | Instr::BrIfEqz { target, .. }
+                    $( | Instr::$branch { target, .. } )* => Some(target),
+                    _ => None,
+                }
+            }
+
+            /// The compare-and-branch fusing `self` (a comparison writing
+            /// `cond`) with `br_if cond`.
+            pub fn fuse_branch(&self, cond: Slot, target: u32) -> Option<Instr> {
+                match *self {
+                    $( Instr::$cmp { dst, a, b } if dst == cond => Some(Instr::$branch { a, b, target }), )*
+                    Instr::I32Eqz { dst, a } if dst == cond => Some(Instr::BrIfEqz { cond: a, target }),
+                    _ => None,
+                }
+            }
         }
     };
 }

@@ -689,12 +689,11 @@ impl<'a> Translator<'a> {
     fn resolve(&mut self, patches: Vec<Patch>, target: u32) {
         for patch in patches {
             match patch {
-                Patch::Instr(at) => match &mut self.out.code[at] {
-                    Instr::Br(t)
-                    | Instr::BrIfNez { target: t, .. }
-                    | Instr::BrIfEqz { target: t, .. } => *t = target,
-                    _ => {}
-                },
+                Patch::Instr(at) => {
+                    if let Some(t) = self.out.code[at].target_mut() {
+                        *t = target;
+                    }
+                }
                 Patch::Table(at) => self.out.br_tables[at] = target,
             }
         }
@@ -723,6 +722,7 @@ impl<'a> Translator<'a> {
                 binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                 unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                 loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+                branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
                 stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
             ) => {
                 match op {
@@ -889,11 +889,19 @@ impl<'a> Translator<'a> {
                 self.pop(1);
                 let (base, arity, loop_pc, index) = self.label(relative_depth);
                 if self.in_place(base, arity) {
-                    let at = self.pc();
-                    self.emit(Instr::BrIfNez {
-                        cond,
-                        target: loop_pc.unwrap_or(0),
-                    });
+                    let target = loop_pc.unwrap_or(0);
+                    // A comparison right before: one compare-and-branch.
+                    let fused = self
+                        .last_instruction()
+                        .and_then(|last| last.fuse_branch(cond, target));
+                    match fused {
+                        Some(branch) => {
+                            self.out.code.pop();
+                            self.emit(branch);
+                        }
+                        None => self.emit(Instr::BrIfNez { cond, target }),
+                    }
+                    let at = self.pc() - 1;
                     if loop_pc.is_none() {
                         self.controls[index].patches.push(Patch::Instr(at));
                     }
@@ -989,6 +997,9 @@ impl<'a> Translator<'a> {
             Operator::LocalSet { local_index } => {
                 let src = self.top(0);
                 self.pop(1);
+                if self.retarget(src, local_index) {
+                    return Ok(());
+                }
                 self.materialize_local(local_index, self.height());
                 if src != local_index {
                     self.emit(Instr::Copy {
@@ -999,6 +1010,19 @@ impl<'a> Translator<'a> {
             }
             Operator::LocalTee { local_index } => {
                 let src = self.top(0);
+                let position = self.height() - 1;
+                if src == self.slot(position) && self.lazy.len() < MAX_LAZY {
+                    // As `local.set` folded into the last instruction, then
+                    // `local.get`.
+                    self.pop(1);
+                    let retargeted = self.retarget(src, local_index);
+                    self.push_slot();
+                    if retargeted {
+                        self.operands[position as usize] = local_index;
+                        self.lazy.push(position);
+                        return Ok(());
+                    }
+                }
                 self.materialize_local(local_index, self.height() - 1);
                 if src != local_index {
                     self.emit(Instr::Copy {
@@ -1118,6 +1142,42 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// The last instruction emitted, when no label lies after it.
+    fn last_instruction(&self) -> Option<&Instr> {
+        if self.pc() > self.label_pc {
+            self.out.code.last()
+        } else {
+            None
+        }
+    }
+
+    /// `local.set local` of the value in `src` (the slot just above the
+    /// stack): when the last instruction computed it, make that instruction
+    /// write `local` directly. Not when a pending `local.get` of `local`
+    /// still needs the old value.
+    fn retarget(&mut self, src: Slot, local: u32) -> bool {
+        if src != self.slot(self.height()) {
+            return false;
+        }
+        if self
+            .lazy
+            .iter()
+            .any(|p| self.operands[*p as usize] == local)
+        {
+            return false;
+        }
+        if self.pc() <= self.label_pc {
+            return false;
+        }
+        match self.out.code.last_mut().and_then(Instr::result_slot_mut) {
+            Some(dst) if *dst == src => {
+                *dst = local;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Replaces the instrumenter's stack prologue, when it is all the code
     /// so far (after the entry charge), by one [`Instr::StackEnter`].
     fn fuse_stack_prologue(&mut self) {
@@ -1130,6 +1190,35 @@ impl<'a> Translator<'a> {
             return;
         };
         let fused = match *code {
+            // With the `local.tee` folded into the addition.
+            [
+                Instr::GlobalGet { dst: s0, global },
+                Instr::Const { dst: s1, value: frame },
+                Instr::I32Add { dst: local, a, b },
+                Instr::GlobalSet { src: stored, global: global2 },
+                Instr::Const { dst: s2, value: limit },
+                Instr::I32GtU { dst: flag, a: height, b: bound },
+                Instr::BrIfEqz { cond, target },
+                Instr::Trap(TrapKind::StackExhausted),
+            ] if a == s0
+                && b == s1
+                && stored == local
+                && global2 == global
+                && height == local
+                && bound == s2
+                && cond == flag
+                && target as usize == end
+                && local < self.locals
+                && u32::try_from(frame).is_ok()
+                && u32::try_from(limit).is_ok() =>
+            {
+                Instr::StackEnter {
+                    global,
+                    frame: frame as u32,
+                    local,
+                    limit: limit as u32,
+                }
+            }
             [
                 Instr::GlobalGet { dst: s0, global },
                 Instr::Const {

@@ -94,16 +94,17 @@ impl Instance {
         }
 
         loop {
-            let instr = code[pc];
+            let instr = &code[pc];
             pc += 1;
             macro_rules! dispatch {
                 (
                     binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                     unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                     loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+                    branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
                     stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
                 ) => {
-                    match instr {
+                    match *instr {
                         $(
                             Instr::$bin { dst, a, b } => {
                                 let $ba = <$bta>::from_slot(read!(a));
@@ -125,6 +126,13 @@ impl Instance {
                                     self.load(read!(addr), offset)?;
                                 let raw = <$lraw>::from_le_bytes(bytes);
                                 slot!(dst) = (raw as $lty).to_slot();
+                            }
+                        )*
+                        $(
+                            Instr::$branch { a, b, target } => {
+                                if <$cty>::from_slot(read!(a)) $cop <$cty>::from_slot(read!(b)) {
+                                    pc = target as usize;
+                                }
                             }
                         )*
                         $(
