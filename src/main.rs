@@ -3,6 +3,8 @@
 //! Exit codes: 0 accepted (or done), 1 rejected (the reason on stderr),
 //! 2 usage or I/O error.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -7,3 +7,4 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]

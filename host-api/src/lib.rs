@@ -8,6 +8,7 @@
 //! the same list.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION, ValType};
 

@@ -5,3 +5,4 @@
 //! the workspace.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]

@@ -16,6 +16,8 @@
 //! - [`trap`] is the small, stable set of trap kinds that enters consensus.
 
 #![deny(missing_docs)]
+// Unsafe code is denied (workspace lint) except in the executor's dispatch
+// loop, `engine/execute.rs`, which allows it with its invariants stated.
 
 pub mod engine;
 pub mod instrument;

@@ -339,6 +339,8 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
             _ => {}
         }
     }
+    // A sentinel after the last function: execution never gets here.
+    compiled.code.push(Instr::Trap(TrapKind::Unreachable));
     compiled.signatures = signatures;
     let instrumented = compiled
         .imports
@@ -1193,11 +1195,24 @@ impl<'a> Translator<'a> {
             // With the `local.tee` folded into the addition.
             [
                 Instr::GlobalGet { dst: s0, global },
-                Instr::Const { dst: s1, value: frame },
+                Instr::Const {
+                    dst: s1,
+                    value: frame,
+                },
                 Instr::I32Add { dst: local, a, b },
-                Instr::GlobalSet { src: stored, global: global2 },
-                Instr::Const { dst: s2, value: limit },
-                Instr::I32GtU { dst: flag, a: height, b: bound },
+                Instr::GlobalSet {
+                    src: stored,
+                    global: global2,
+                },
+                Instr::Const {
+                    dst: s2,
+                    value: limit,
+                },
+                Instr::I32GtU {
+                    dst: flag,
+                    a: height,
+                    b: bound,
+                },
                 Instr::BrIfEqz { cond, target },
                 Instr::Trap(TrapKind::StackExhausted),
             ] if a == s0

@@ -243,16 +243,6 @@ impl Module {
         self.key
     }
 
-    #[doc(hidden)]
-    pub fn dump(&self) {
-        for (i, f) in self.compiled.functions.iter().enumerate() {
-            println!("func {i} entry {} frame {}", f.entry, f.frame_slots);
-        }
-        for (pc, instr) in self.compiled.code.iter().enumerate() {
-            println!("{pc:5} {instr:?}");
-        }
-    }
-
     /// Number of internal instructions (for reports).
     pub fn instruction_count(&self) -> usize {
         self.compiled.code.len()
