@@ -44,34 +44,34 @@ macro_rules! for_each_numeric {
     ($m:ident) => {
         $m! {
             binops {
-            I32Add(a: u32, b: u32) -> u32 { Ok(a.wrapping_add(b)) }
-            I32Sub(a: u32, b: u32) -> u32 { Ok(a.wrapping_sub(b)) }
-            I32Mul(a: u32, b: u32) -> u32 { Ok(a.wrapping_mul(b)) }
+            I32Add / I32AddImm(a: u32, b: u32) -> u32 { Ok(a.wrapping_add(b)) }
+            I32Sub / I32SubImm(a: u32, b: u32) -> u32 { Ok(a.wrapping_sub(b)) }
+            I32Mul / I32MulImm(a: u32, b: u32) -> u32 { Ok(a.wrapping_mul(b)) }
             I32DivS(a: i32, b: i32) -> i32 { $crate::engine::code::div_s32(a, b) }
             I32DivU(a: u32, b: u32) -> u32 { a.checked_div(b).ok_or(TrapKind::IntegerDivideByZero) }
             I32RemS(a: i32, b: i32) -> i32 { if b == 0 { Err(TrapKind::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } }
             I32RemU(a: u32, b: u32) -> u32 { a.checked_rem(b).ok_or(TrapKind::IntegerDivideByZero) }
-            I32And(a: u32, b: u32) -> u32 { Ok(a & b) }
-            I32Or(a: u32, b: u32) -> u32 { Ok(a | b) }
-            I32Xor(a: u32, b: u32) -> u32 { Ok(a ^ b) }
-            I32Shl(a: u32, b: u32) -> u32 { Ok(a.wrapping_shl(b)) }
-            I32ShrS(a: i32, b: u32) -> i32 { Ok(a.wrapping_shr(b)) }
-            I32ShrU(a: u32, b: u32) -> u32 { Ok(a.wrapping_shr(b)) }
+            I32And / I32AndImm(a: u32, b: u32) -> u32 { Ok(a & b) }
+            I32Or / I32OrImm(a: u32, b: u32) -> u32 { Ok(a | b) }
+            I32Xor / I32XorImm(a: u32, b: u32) -> u32 { Ok(a ^ b) }
+            I32Shl / I32ShlImm(a: u32, b: u32) -> u32 { Ok(a.wrapping_shl(b)) }
+            I32ShrS / I32ShrSImm(a: i32, b: u32) -> i32 { Ok(a.wrapping_shr(b)) }
+            I32ShrU / I32ShrUImm(a: u32, b: u32) -> u32 { Ok(a.wrapping_shr(b)) }
             I32Rotl(a: u32, b: u32) -> u32 { Ok(a.rotate_left(b % 32)) }
             I32Rotr(a: u32, b: u32) -> u32 { Ok(a.rotate_right(b % 32)) }
-            I64Add(a: u64, b: u64) -> u64 { Ok(a.wrapping_add(b)) }
-            I64Sub(a: u64, b: u64) -> u64 { Ok(a.wrapping_sub(b)) }
-            I64Mul(a: u64, b: u64) -> u64 { Ok(a.wrapping_mul(b)) }
+            I64Add / I64AddImm(a: u64, b: u64) -> u64 { Ok(a.wrapping_add(b)) }
+            I64Sub / I64SubImm(a: u64, b: u64) -> u64 { Ok(a.wrapping_sub(b)) }
+            I64Mul / I64MulImm(a: u64, b: u64) -> u64 { Ok(a.wrapping_mul(b)) }
             I64DivS(a: i64, b: i64) -> i64 { $crate::engine::code::div_s64(a, b) }
             I64DivU(a: u64, b: u64) -> u64 { a.checked_div(b).ok_or(TrapKind::IntegerDivideByZero) }
             I64RemS(a: i64, b: i64) -> i64 { if b == 0 { Err(TrapKind::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } }
             I64RemU(a: u64, b: u64) -> u64 { a.checked_rem(b).ok_or(TrapKind::IntegerDivideByZero) }
-            I64And(a: u64, b: u64) -> u64 { Ok(a & b) }
-            I64Or(a: u64, b: u64) -> u64 { Ok(a | b) }
-            I64Xor(a: u64, b: u64) -> u64 { Ok(a ^ b) }
-            I64Shl(a: u64, b: u64) -> u64 { Ok(a.wrapping_shl(b as u32)) }
-            I64ShrS(a: i64, b: u64) -> i64 { Ok(a.wrapping_shr(b as u32)) }
-            I64ShrU(a: u64, b: u64) -> u64 { Ok(a.wrapping_shr(b as u32)) }
+            I64And / I64AndImm(a: u64, b: u64) -> u64 { Ok(a & b) }
+            I64Or / I64OrImm(a: u64, b: u64) -> u64 { Ok(a | b) }
+            I64Xor / I64XorImm(a: u64, b: u64) -> u64 { Ok(a ^ b) }
+            I64Shl / I64ShlImm(a: u64, b: u64) -> u64 { Ok(a.wrapping_shl(b as u32)) }
+            I64ShrS / I64ShrSImm(a: i64, b: u64) -> i64 { Ok(a.wrapping_shr(b as u32)) }
+            I64ShrU / I64ShrUImm(a: u64, b: u64) -> u64 { Ok(a.wrapping_shr(b as u32)) }
             I64Rotl(a: u64, b: u64) -> u64 { Ok(a.rotate_left((b % 64) as u32)) }
             I64Rotr(a: u64, b: u64) -> u64 { Ok(a.rotate_right((b % 64) as u32)) }
             I32Eq(a: u32, b: u32) -> bool { Ok(a == b) }
@@ -181,6 +181,36 @@ pub fn div_s64(a: i64, b: i64) -> Result<i64, TrapKind> {
     }
 }
 
+/// Constants that fit an instruction's `i32` immediate.
+pub trait Immediate {
+    /// The immediate for the constant held as `slot`, if it fits.
+    fn immediate(slot: u64) -> Option<i32>;
+}
+
+impl Immediate for u32 {
+    fn immediate(slot: u64) -> Option<i32> {
+        Some(slot as u32 as i32)
+    }
+}
+
+impl Immediate for i32 {
+    fn immediate(slot: u64) -> Option<i32> {
+        Some(slot as u32 as i32)
+    }
+}
+
+impl Immediate for u64 {
+    fn immediate(slot: u64) -> Option<i32> {
+        i32::try_from(slot as i64).ok()
+    }
+}
+
+impl Immediate for i64 {
+    fn immediate(slot: u64) -> Option<i32> {
+        i32::try_from(slot as i64).ok()
+    }
+}
+
 /// Conversion of a slot to an operand type.
 pub trait FromSlot {
     /// The operand held by `slot`.
@@ -224,7 +254,7 @@ impl ToSlot for bool {
 
 macro_rules! define_instr {
     (
-        binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+        binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
         unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
         loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
         branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
@@ -306,6 +336,10 @@ macro_rules! define_instr {
                 #[doc = concat!("`", stringify!($bin), "`: `dst = a op b`.")]
                 $bin { dst: Slot, a: Slot, b: Slot },
             )*
+            $( $(
+                #[doc = concat!("`", stringify!($bin), "` with a constant second operand.")]
+                $binimm { dst: Slot, a: Slot, imm: i32 },
+            )? )*
             $(
                 #[doc = concat!("`", stringify!($un), "`: `dst = op a`.")]
                 $un { dst: Slot, a: Slot },
@@ -340,6 +374,7 @@ macro_rules! define_instr {
                     | Instr::MemorySize { dst }
                     | Instr::TableSize { dst, .. }
                     | Instr::RefFunc { dst, .. } => Some(dst),
+                    $( $( Instr::$binimm { dst, .. } => Some(dst), )? )*
                     _ => None,
                 }
             }

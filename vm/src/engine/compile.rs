@@ -22,7 +22,7 @@ use wasmparser::{
     ValidPayload, Validator, ValidatorResources,
 };
 
-use super::code::{Instr, REF_NULL, Slot};
+use super::code::{Immediate, Instr, REF_NULL, Slot};
 use super::{CompileError, Export};
 use crate::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
 use crate::trap::TrapKind;
@@ -721,7 +721,7 @@ impl<'a> Translator<'a> {
         }
         macro_rules! translate_numeric {
             (
-                binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+                binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                 unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                 loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
                 branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
@@ -731,6 +731,14 @@ impl<'a> Translator<'a> {
                     $(
                         Operator::$bin => {
                             let (a, b) = (self.top(1), self.top(0));
+                            $(
+                                if let Some(imm) = self.take_constant(b, <$btb as Immediate>::immediate) {
+                                    self.pop(2);
+                                    let dst = self.push_slot();
+                                    self.emit(Instr::$binimm { dst, a, imm });
+                                    return Ok(());
+                                }
+                            )?
                             self.pop(2);
                             let dst = self.push_slot();
                             self.emit(Instr::$bin { dst, a, b });
@@ -1153,6 +1161,24 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// When the value in `slot` (the top operand) was just put there by a
+    /// constant that `immediate` accepts, removes that constant and returns
+    /// the immediate.
+    fn take_constant(&mut self, slot: Slot, immediate: fn(u64) -> Option<i32>) -> Option<i32> {
+        if slot != self.slot(self.height() - 1) {
+            return None;
+        }
+        let Some(Instr::Const { dst, value }) = self.last_instruction().copied() else {
+            return None;
+        };
+        if dst != slot {
+            return None;
+        }
+        let imm = immediate(value)?;
+        self.out.code.pop();
+        Some(imm)
+    }
+
     /// `local.set local` of the value in `src` (the slot just above the
     /// stack): when the last instruction computed it, make that instruction
     /// write `local` directly. Not when a pending `local.get` of `local`
@@ -1192,14 +1218,17 @@ impl<'a> Translator<'a> {
             return;
         };
         let fused = match *code {
-            // With the `local.tee` folded into the addition.
+            // `global.get; i32.const F; i32.add; local.tee b; global.set;
+            // local.get b; i32.const L; i32.gt_u; if; call $stack_exhausted;
+            // end`, as the compiler folds it (the constant into the
+            // addition, the `local.tee` into its result).
             [
                 Instr::GlobalGet { dst: s0, global },
-                Instr::Const {
-                    dst: s1,
-                    value: frame,
+                Instr::I32AddImm {
+                    dst: local,
+                    a,
+                    imm: frame,
                 },
-                Instr::I32Add { dst: local, a, b },
                 Instr::GlobalSet {
                     src: stored,
                     global: global2,
@@ -1216,7 +1245,6 @@ impl<'a> Translator<'a> {
                 Instr::BrIfEqz { cond, target },
                 Instr::Trap(TrapKind::StackExhausted),
             ] if a == s0
-                && b == s1
                 && stored == local
                 && global2 == global
                 && height == local
@@ -1224,53 +1252,6 @@ impl<'a> Translator<'a> {
                 && cond == flag
                 && target as usize == end
                 && local < self.locals
-                && u32::try_from(frame).is_ok()
-                && u32::try_from(limit).is_ok() =>
-            {
-                Instr::StackEnter {
-                    global,
-                    frame: frame as u32,
-                    local,
-                    limit: limit as u32,
-                }
-            }
-            [
-                Instr::GlobalGet { dst: s0, global },
-                Instr::Const {
-                    dst: s1,
-                    value: frame,
-                },
-                Instr::I32Add { dst: sum, a, b },
-                Instr::Copy {
-                    dst: local,
-                    src: teed,
-                },
-                Instr::GlobalSet {
-                    src: stored,
-                    global: global2,
-                },
-                Instr::Const {
-                    dst: s2,
-                    value: limit,
-                },
-                Instr::I32GtU {
-                    dst: flag,
-                    a: height,
-                    b: bound,
-                },
-                Instr::BrIfEqz { cond, target },
-                Instr::Trap(TrapKind::StackExhausted),
-            ] if a == s0
-                && b == s1
-                && sum == s0
-                && teed == sum
-                && stored == sum
-                && global2 == global
-                && height == local
-                && bound == s2
-                && cond == flag
-                && target as usize == end
-                && u32::try_from(frame).is_ok()
                 && u32::try_from(limit).is_ok() =>
             {
                 Instr::StackEnter {

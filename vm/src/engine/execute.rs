@@ -111,7 +111,7 @@ impl Instance {
             pc += 1;
             macro_rules! dispatch {
                 (
-                    binops { $( $bin:ident($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+                    binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                     unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                     loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
                     branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
@@ -126,6 +126,14 @@ impl Instance {
                                 slot!(dst) = result?.to_slot();
                             }
                         )*
+                        $( $(
+                            Instr::$binimm { dst, a, imm } => {
+                                let $ba = <$bta>::from_slot(read!(a));
+                                let $bb = <$btb>::from_slot(imm as i64 as u64);
+                                let result: Result<$btr, TrapKind> = $bbody;
+                                slot!(dst) = result?.to_slot();
+                            }
+                        )? )*
                         $(
                             Instr::$un { dst, a } => {
                                 let $ua = <$uta>::from_slot(read!(a));
