@@ -133,6 +133,8 @@ pub struct Summary {
     pub returned: usize,
     pub traps: BTreeMap<TrapKind, usize>,
     pub gas_used: u64,
+    /// The (agreed) outcome of every call, in order.
+    pub outcomes: Vec<Outcome>,
 }
 
 // ===========================================================================
@@ -275,11 +277,14 @@ struct Meter {
     gas_left: u64,
 }
 
-/// wasmi's engine: fuel off, call-stack limits far above the injected one.
-fn wasmi_engine() -> wasmi::Engine {
+/// wasmi's engine: fuel off, call-stack limits far above the injected one,
+/// every function translated when the module loads (so that a translation
+/// problem shows there, not in the middle of a call).
+pub fn wasmi_engine() -> wasmi::Engine {
     let mut config = wasmi::Config::default();
     config
         .consume_fuel(false)
+        .compilation_mode(wasmi::CompilationMode::Eager)
         .set_max_recursion_depth(1 << 20)
         .set_max_stack_height(512 << 20);
     wasmi::Engine::new(&config)
@@ -617,11 +622,12 @@ pub fn compare(
             .map_err(|what| mismatch(format!("same outcome {our_outcome:?}, but {what}")))?;
         summary.calls += 1;
         summary.gas_used += our_outcome.gas_used;
-        match our_outcome.result {
+        match &our_outcome.result {
             Ok(_) => summary.returned += 1,
-            Err(Stop::Trap(kind)) => *summary.traps.entry(kind).or_default() += 1,
+            Err(Stop::Trap(kind)) => *summary.traps.entry(*kind).or_default() += 1,
             Err(Stop::Unclassified(_)) => {}
         }
+        summary.outcomes.push(our_outcome);
     }
     Ok(summary)
 }
@@ -855,13 +861,18 @@ pub fn plan_calls(
 /// from `seed`, the module from `entropy`.
 pub fn check(seed: u64, entropy: &[u8], max_calls: usize) -> CaseResult {
     let mut rng = SplitMix64(seed);
-    let generated = match generate(&mut rng, entropy) {
-        Ok(generated) => generated,
-        Err(skip) => return CaseResult::Skipped(skip),
-    };
-    let gas_limit = module_gas_limit(&mut rng);
+    match generate(&mut rng, entropy) {
+        Ok(generated) => check_generated(generated, &mut rng, max_calls),
+        Err(skip) => CaseResult::Skipped(skip),
+    }
+}
+
+/// The second half of [`check`]: gas limit and call plan from `rng` (the
+/// stream [`generate`] drew from), then the comparison.
+pub fn check_generated(generated: Generated, rng: &mut SplitMix64, max_calls: usize) -> CaseResult {
+    let gas_limit = module_gas_limit(rng);
     match compare(&generated.instrumented, |callables| {
-        plan_calls(callables, &mut rng, gas_limit, max_calls)
+        plan_calls(callables, rng, gas_limit, max_calls)
     }) {
         Ok(summary) => CaseResult::Compared(summary),
         Err(mismatch) => CaseResult::Mismatch(generated, mismatch),

@@ -35,7 +35,8 @@ pub const REF_NULL: u64 = u64::MAX;
 /// - `loads`: `dst = memory[addr + offset]`, `N` bytes read as the first type
 ///   and widened to the second.
 /// - `branches`: compare-and-branch, `if a op b { jump }`, fused from a
-///   comparison followed by `br_if`.
+///   comparison followed by `br_if` (or, through the inverse comparison,
+///   by `if`).
 /// - `stores`: `memory[addr + offset] = value`, narrowed to `N` bytes.
 ///
 /// `$m` receives all four groups; the enum, the compiler and the executor
@@ -129,26 +130,26 @@ macro_rules! for_each_numeric {
             I64Load32U(4, u32 => u64)
             }
             branches {
-                BrIfI32Eq = I32Eq(u32, ==)
-                BrIfI32Ne = I32Ne(u32, !=)
-                BrIfI32LtS = I32LtS(i32, <)
-                BrIfI32LtU = I32LtU(u32, <)
-                BrIfI32GtS = I32GtS(i32, >)
-                BrIfI32GtU = I32GtU(u32, >)
-                BrIfI32LeS = I32LeS(i32, <=)
-                BrIfI32LeU = I32LeU(u32, <=)
-                BrIfI32GeS = I32GeS(i32, >=)
-                BrIfI32GeU = I32GeU(u32, >=)
-                BrIfI64Eq = I64Eq(u64, ==)
-                BrIfI64Ne = I64Ne(u64, !=)
-                BrIfI64LtS = I64LtS(i64, <)
-                BrIfI64LtU = I64LtU(u64, <)
-                BrIfI64GtS = I64GtS(i64, >)
-                BrIfI64GtU = I64GtU(u64, >)
-                BrIfI64LeS = I64LeS(i64, <=)
-                BrIfI64LeU = I64LeU(u64, <=)
-                BrIfI64GeS = I64GeS(i64, >=)
-                BrIfI64GeU = I64GeU(u64, >=)
+                BrIfI32Eq = I32Eq(u32, ==) else BrIfI32Ne
+                BrIfI32Ne = I32Ne(u32, !=) else BrIfI32Eq
+                BrIfI32LtS = I32LtS(i32, <) else BrIfI32GeS
+                BrIfI32LtU = I32LtU(u32, <) else BrIfI32GeU
+                BrIfI32GtS = I32GtS(i32, >) else BrIfI32LeS
+                BrIfI32GtU = I32GtU(u32, >) else BrIfI32LeU
+                BrIfI32LeS = I32LeS(i32, <=) else BrIfI32GtS
+                BrIfI32LeU = I32LeU(u32, <=) else BrIfI32GtU
+                BrIfI32GeS = I32GeS(i32, >=) else BrIfI32LtS
+                BrIfI32GeU = I32GeU(u32, >=) else BrIfI32LtU
+                BrIfI64Eq = I64Eq(u64, ==) else BrIfI64Ne
+                BrIfI64Ne = I64Ne(u64, !=) else BrIfI64Eq
+                BrIfI64LtS = I64LtS(i64, <) else BrIfI64GeS
+                BrIfI64LtU = I64LtU(u64, <) else BrIfI64GeU
+                BrIfI64GtS = I64GtS(i64, >) else BrIfI64LeS
+                BrIfI64GtU = I64GtU(u64, >) else BrIfI64LeU
+                BrIfI64LeS = I64LeS(i64, <=) else BrIfI64GtS
+                BrIfI64LeU = I64LeU(u64, <=) else BrIfI64GtU
+                BrIfI64GeS = I64GeS(i64, >=) else BrIfI64LtS
+                BrIfI64GeU = I64GeU(u64, >=) else BrIfI64LtU
             }
             stores {
             I32Store(4, u32)
@@ -257,7 +258,7 @@ macro_rules! define_instr {
         binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
         unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
         loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
-        branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
+        branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
         stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
     ) => {
         /// One internal instruction. Slots are relative to the frame base;
@@ -396,6 +397,16 @@ macro_rules! define_instr {
                 match *self {
                     $( Instr::$cmp { dst, a, b } if dst == cond => Some(Instr::$branch { a, b, target }), )*
                     Instr::I32Eqz { dst, a } if dst == cond => Some(Instr::BrIfEqz { cond: a, target }),
+                    _ => None,
+                }
+            }
+
+            /// The compare-and-branch fusing `self` (a comparison writing
+            /// `cond`) with a jump taken when `cond` is zero (an `if`).
+            pub fn fuse_branch_unless(&self, cond: Slot, target: u32) -> Option<Instr> {
+                match *self {
+                    $( Instr::$cmp { dst, a, b } if dst == cond => Some(Instr::$inverse { a, b, target }), )*
+                    Instr::I32Eqz { dst, a } if dst == cond => Some(Instr::BrIfNez { cond: a, target }),
                     _ => None,
                 }
             }

@@ -724,7 +724,7 @@ impl<'a> Translator<'a> {
                 binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                 unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                 loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
-                branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
+                branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
                 stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
             ) => {
                 match op {
@@ -821,8 +821,14 @@ impl<'a> Translator<'a> {
                 self.materialize_all();
                 let cond = self.top(0);
                 self.pop(1);
+                let fused = self
+                    .last_instruction()
+                    .and_then(|last| last.fuse_branch_unless(cond, 0));
+                if fused.is_some() {
+                    self.out.code.pop();
+                }
                 let at = self.pc();
-                self.emit(Instr::BrIfEqz { cond, target: 0 });
+                self.emit(fused.unwrap_or(Instr::BrIfEqz { cond, target: 0 }));
                 self.controls.push(Control {
                     kind: FrameKind::If,
                     base: self.height() - params,
@@ -1221,7 +1227,8 @@ impl<'a> Translator<'a> {
             // `global.get; i32.const F; i32.add; local.tee b; global.set;
             // local.get b; i32.const L; i32.gt_u; if; call $stack_exhausted;
             // end`, as the compiler folds it (the constant into the
-            // addition, the `local.tee` into its result).
+            // addition, the `local.tee` into its result, the comparison
+            // into the `if`).
             [
                 Instr::GlobalGet { dst: s0, global },
                 Instr::I32AddImm {
@@ -1237,19 +1244,17 @@ impl<'a> Translator<'a> {
                     dst: s2,
                     value: limit,
                 },
-                Instr::I32GtU {
-                    dst: flag,
+                Instr::BrIfI32LeU {
                     a: height,
                     b: bound,
+                    target,
                 },
-                Instr::BrIfEqz { cond, target },
                 Instr::Trap(TrapKind::StackExhausted),
             ] if a == s0
                 && stored == local
                 && global2 == global
                 && height == local
                 && bound == s2
-                && cond == flag
                 && target as usize == end
                 && local < self.locals
                 && u32::try_from(limit).is_ok() =>

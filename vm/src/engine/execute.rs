@@ -114,7 +114,7 @@ impl Instance {
                     binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
                     unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
                     loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
-                    branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) )* }
+                    branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
                     stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
                 ) => {
                     match *instr {
