@@ -16,21 +16,27 @@
 //!   `gasworks.stack_exhausted` as host functions: our gas metering done as
 //!   real host calls, the cost that our own engine fuses away;
 //! - `wasmi-unmetered`: wasmi 2.0 with fuel off, on the original kernel: no
-//!   metering at all, for reference (what wasmi's own fuel costs).
+//!   metering at all, for reference (what wasmi's own fuel costs);
+//! - `gasworks`: our engine (`gasworks_vm::engine`) on the instrumented
+//!   kernel, metered (the gas and stack metering fused by its compiler);
+//! - `gasworks-unmetered`: our engine on the original kernel, which imports
+//!   nothing and so is not metered at all: `gasworks` over
+//!   `gasworks-unmetered` is the cost of our metering.
 //!
-//! Our own engine is not in the table yet: it joins this benchmark when it
-//! lands (issue 3).
-//!
-//! Before anything is timed, every kernel runs once on every engine and the
-//! checksums must agree. After criterion's group, when run with `--bench`, a
-//! summary pass times each (engine, kernel) again (median of repeated runs)
-//! and prints the time per run, the ratio to `wasmi-fuel` and the geometric
-//! mean of the ratios, plus the fuel or gas each engine counted.
+//! Before anything is timed, every kernel runs twice on every engine: the
+//! runs must agree, the checksums of all engines must agree, and our engine
+//! must count exactly the gas that the instrumented kernel charges on wasmi
+//! (and none when unmetered). After criterion's group, when run with
+//! `--bench`, a summary pass times each (engine, kernel) again (median of
+//! repeated runs, the engines taking turns) and prints the time per run, the
+//! ratio to `wasmi-fuel` and the geometric mean of the ratios, our metering
+//! overhead, plus the fuel or gas each engine counted.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
+use gasworks_vm::engine;
 use gasworks_vm::instrument::{
     GAS_FUNCTION, InstrumentConfig, METERING_MODULE, STACK_EXHAUSTED_FUNCTION,
 };
@@ -81,12 +87,22 @@ fn kernels() -> Vec<Kernel> {
 // Engines.
 
 /// The engines compared, in table order; the first is the baseline.
-const ENGINES: [&str; 4] = [
+const ENGINES: [&str; 6] = [
     "wasmi-fuel",
     "wasmtime-winch-fuel",
     "wasmi-instrumented",
     "wasmi-unmetered",
+    "gasworks",
+    "gasworks-unmetered",
 ];
+
+/// Index in [`ENGINES`] of an engine.
+fn engine_index(name: &str) -> usize {
+    ENGINES
+        .iter()
+        .position(|engine| *engine == name)
+        .unwrap_or_else(|| panic!("unknown engine {name}"))
+}
 
 /// An instance of one kernel on one engine, ready to be called repeatedly.
 enum Runner {
@@ -105,6 +121,11 @@ enum Runner {
     WasmiUnmetered {
         store: wasmi::Store<()>,
         run: wasmi::TypedFunc<i32, i64>,
+    },
+    /// Our engine; `metered` when the module is the instrumented kernel.
+    Gasworks {
+        instance: engine::Instance,
+        metered: bool,
     },
 }
 
@@ -223,6 +244,19 @@ impl Runner {
                     .unwrap_or_else(|err| panic!("{what}: export run: {err}"));
                 Runner::WasmiInstrumented { store, run }
             }
+            "gasworks" | "gasworks-unmetered" => {
+                let metered = engine == "gasworks";
+                let wasm = if metered {
+                    &kernel.instrumented
+                } else {
+                    &kernel.wasm
+                };
+                let module = engine::Module::new(wasm)
+                    .unwrap_or_else(|err| panic!("{what}: compile: {err}"));
+                let instance = engine::Instance::new(&module, &engine::Linker::new())
+                    .unwrap_or_else(|err| panic!("{what}: instantiate: {err}"));
+                Runner::Gasworks { instance, metered }
+            }
             other => panic!("unknown engine {other}"),
         }
     }
@@ -254,6 +288,22 @@ impl Runner {
             Runner::WasmiUnmetered { store, run } => {
                 let checksum = run.call(&mut *store, size).expect("wasmi-unmetered run");
                 (checksum as u64, None)
+            }
+            Runner::Gasworks { instance, metered } => {
+                let outcome = instance
+                    .call("run", &[engine::Value::I32(size)], FUEL)
+                    .expect("gasworks: export run");
+                let checksum = match outcome.result.as_deref() {
+                    Ok([engine::Value::I64(checksum)]) => *checksum as u64,
+                    other => panic!("gasworks run: {other:?}"),
+                };
+                if *metered {
+                    (checksum, Some(outcome.gas_used))
+                } else {
+                    // Nothing charges gas in a module without metering.
+                    assert_eq!(outcome.gas_used, 0, "gasworks-unmetered used gas");
+                    (checksum, None)
+                }
             }
         }
     }
@@ -297,6 +347,14 @@ fn rows(kernels: &[Kernel]) -> Vec<Row> {
                 kernel.name,
                 kernel.size
             );
+            // The same instrumented module on two engines: the same gas.
+            let gas = |name: &str| runners[engine_index(name)].1;
+            assert_eq!(
+                gas("gasworks"),
+                gas("wasmi-instrumented"),
+                "gas differs between our engine and wasmi on {}",
+                kernel.name
+            );
             Row {
                 kernel: kernel.name,
                 size: kernel.size,
@@ -324,19 +382,34 @@ fn bench_execute(c: &mut Criterion, rows: &mut [Row]) {
     group.finish();
 }
 
-/// Median wall time of one run, over at least `min_runs` runs and about
-/// `budget` in total.
-fn median_time(runner: &mut Runner, size: u32, min_runs: usize, budget: Duration) -> Duration {
-    let mut times = Vec::new();
+/// Median wall time of one run of each runner, over at least `min_runs`
+/// runs each and about `budget` per runner. The runners take turns, one run
+/// each, so that a change in the machine's load (other jobs share it) falls
+/// on all of them alike and their ratios stay fair.
+fn median_times(
+    runners: &mut [(Runner, Option<u64>)],
+    size: u32,
+    min_runs: usize,
+    budget: Duration,
+) -> Vec<Duration> {
+    let mut times: Vec<Vec<Duration>> = runners.iter().map(|_| Vec::new()).collect();
+    let total = budget * runners.len() as u32;
     let start = Instant::now();
-    while times.len() < min_runs || start.elapsed() < budget {
-        let t = Instant::now();
-        let result = runner.run(black_box(size));
-        times.push(t.elapsed());
-        black_box(result);
+    while times[0].len() < min_runs || start.elapsed() < total {
+        for ((runner, _), times) in runners.iter_mut().zip(&mut times) {
+            let t = Instant::now();
+            let result = runner.run(black_box(size));
+            times.push(t.elapsed());
+            black_box(result);
+        }
     }
-    times.sort();
-    times[times.len() / 2]
+    times
+        .into_iter()
+        .map(|mut times| {
+            times.sort();
+            times[times.len() / 2]
+        })
+        .collect()
 }
 
 fn geomean(values: &[f64]) -> f64 {
@@ -351,13 +424,9 @@ fn summary(rows: &mut [Row]) {
     let times: Vec<Vec<f64>> = rows
         .iter_mut()
         .map(|row| {
-            let size = row.size;
-            row.runners
-                .iter_mut()
-                .map(|(runner, _)| {
-                    let time = median_time(runner, size, 11, Duration::from_millis(800));
-                    time.as_secs_f64() * 1e9
-                })
+            median_times(&mut row.runners, row.size, 11, Duration::from_millis(800))
+                .into_iter()
+                .map(|time| time.as_secs_f64() * 1e9)
                 .collect()
         })
         .collect();
@@ -386,6 +455,54 @@ fn summary(rows: &mut [Row]) {
     print!("| geomean | |{}", " |".repeat(ENGINES.len()));
     for engine in 1..ENGINES.len() {
         let ratios: Vec<f64> = times.iter().map(|t| t[engine] / t[0]).collect();
+        print!(" **{:.2}** |", geomean(&ratios));
+    }
+    println!();
+
+    // Our engine against the peers and against itself unmetered.
+    let comparisons = [
+        (
+            "wasmi-fuel",
+            "gasworks",
+            "time / wasmi-fuel (target <= 1.5 geomean)",
+        ),
+        (
+            "wasmi-instrumented",
+            "gasworks",
+            "time / the same module on wasmi",
+        ),
+        (
+            "wasmi-unmetered",
+            "gasworks-unmetered",
+            "unmetered / wasmi unmetered",
+        ),
+        (
+            "gasworks-unmetered",
+            "gasworks",
+            "metering overhead (target <= 1.10)",
+        ),
+    ];
+    println!();
+    println!("gasworks ratios (our engine; ratio = time of the second over the first)");
+    print!("| kernel |");
+    for (_, _, what) in comparisons {
+        print!(" {what} |");
+    }
+    println!();
+    println!("|---|{}", "---:|".repeat(comparisons.len()));
+    let ratio = |t: &[f64], (base, engine, _): (&str, &str, &str)| {
+        t[engine_index(engine)] / t[engine_index(base)]
+    };
+    for (row, t) in rows.iter().zip(&times) {
+        print!("| {} |", row.kernel);
+        for comparison in comparisons {
+            print!(" {:.2} |", ratio(t, comparison));
+        }
+        println!();
+    }
+    print!("| geomean |");
+    for comparison in comparisons {
+        let ratios: Vec<f64> = times.iter().map(|t| ratio(t, comparison)).collect();
         print!(" **{:.2}** |", geomean(&ratios));
     }
     println!();

@@ -433,10 +433,15 @@ pub fn operator_name(visit_name: &str) -> String {
 /// rendering of every accepted operator's price, the per-local cost and the
 /// stack-metering constants, as lowercase hex.
 pub fn cost_table_hash() -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(canonical_schedule().as_bytes());
-    let digest = hasher.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    // The table is fixed at compile time: render and hash it once.
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut hasher = Sha256::new();
+        hasher.update(canonical_schedule().as_bytes());
+        let digest = hasher.finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    })
+    .clone()
 }
 
 /// The canonical text the cost-table hash is computed over: one line per

@@ -1,0 +1,1363 @@
+//! Our engine's fixed costs: translation (compile) throughput, instantiation
+//! and one host call, with wasmi 2.0 as the peer in the same run.
+//!
+//! - `compile`: [`engine::Module::new`] on instrumented modules (what the
+//!   engine is given), in bytes of the instrumented module's code section
+//!   per second. Inputs: the real Rust programs of `benches/fixtures/` and
+//!   `benches/kernels/`; realistic generated code of about 480 KB and 1 MB
+//!   (uploaded); and adversarial shapes at the consensus limits (many tiny
+//!   functions, deep nesting, huge `br_table`s, many locals, long straight
+//!   lines, code dense in branches or calls). The generators are copies of
+//!   those in `instrument.rs`, so that both stages see the same inputs.
+//!   The summary gives each input's time per byte against the average (the
+//!   3x linearity bound), the share of it spent hashing the module for the
+//!   cache key, and wasmi's eager translation of the same bytes.
+//! - `instantiate`: [`engine::Instance::new`] for small contract-sized
+//!   modules (the instrumented `sort` and `ledger` kernels, and `fib`), from
+//!   a compiled module; wasmi (fuel on, original kernel, a new store each
+//!   time) beside it.
+//! - `host-call`: a wasm loop that calls a trivial host function
+//!   (`env.echo: i32 -> i32`, defined through [`engine::Linker::define`])
+//!   0, 1 or 4 times per iteration (nested: `echo(echo(echo(echo(i))))`):
+//!   the cost of one host call is the time per iteration with one call less
+//!   the time without, and (less sensitive to how the loop's own
+//!   instructions happen to be predicted) a third of the time with four
+//!   calls less the time with one. The loops are instrumented (metered).
+//!   wasmi (fuel on, `func_wrap`) runs the uninstrumented loops beside it.
+//!
+//! Every input is compiled once, every module instantiated once and every
+//! loop run once (results checked) before anything is timed. After
+//! criterion's groups, when run with `--bench`, a summary pass times each
+//! case again (medians of repeated runs) and prints the tables and verdicts
+//! of `docs/performance.md`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use gasworks_vm::engine;
+use gasworks_vm::instrument::{HostImport, InstrumentConfig};
+use gasworks_vm::limits::Limits;
+use wasm_encoder::{
+    BlockType, CodeSection, ConstExpr, DataSection, ElementSection, Elements, ExportKind,
+    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, Instruction, MemArg,
+    MemArgTarget, MemorySection, MemoryType, Module, RefType, TableSection, TableType, TypeSection,
+    ValType,
+};
+
+/// Aim from the issue: at least this many bytes of code per second.
+const AIM_BYTES_PER_SECOND: f64 = 50e6;
+/// No input may cost more than this many times the average time per byte.
+const LINEARITY_BOUND: f64 = 3.0;
+
+// ---------------------------------------------------------------------------
+// Deterministic generation: a copy of `instrument.rs`'s generators (same
+// seeds, same modules), so that the two stages are measured on the same
+// inputs. Keep the two in step.
+
+/// SplitMix64: the inputs are the same on every run and every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u32) -> u32 {
+        (self.next() % u64::from(bound)) as u32
+    }
+
+    fn chance(&mut self, percent: u32) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u32) as usize].clone()
+    }
+}
+
+fn mem(offset: u64, align: u32) -> MemArg {
+    MemArg {
+        offset,
+        align,
+        target: MemArgTarget::Memory(0),
+        ordering: None,
+    }
+}
+
+/// The function signatures of the realistic generator: (params, results).
+const SIGNATURES: &[(&[ValType], &[ValType])] = &[
+    (&[ValType::I32], &[ValType::I32]),
+    (&[ValType::I32, ValType::I32], &[ValType::I32]),
+    (&[ValType::I32, ValType::I64], &[ValType::I64]),
+    (&[ValType::I64, ValType::I64], &[ValType::I64]),
+    (&[ValType::I32, ValType::I32, ValType::I32], &[]),
+    (&[], &[ValType::I32]),
+    (&[], &[]),
+    (&[ValType::I32], &[ValType::I32, ValType::I32]),
+];
+
+/// Table entries of the realistic module (indirect-call targets).
+const TABLE_SIZE: u32 = 256;
+
+/// Writes one realistic function body at a time.
+struct BodyWriter<'a> {
+    rng: &'a mut Rng,
+    f: Function,
+    /// Locals by type.
+    i32_locals: Vec<u32>,
+    i64_locals: Vec<u32>,
+    /// Loop counter locals, one per loop nesting level.
+    counters: Vec<u32>,
+    /// Signature of each function defined before this one.
+    callees: &'a [usize],
+    /// Current structured-statement nesting.
+    depth: u32,
+}
+
+impl BodyWriter<'_> {
+    fn op(&mut self, instruction: Instruction<'_>) {
+        self.f.instruction(&instruction);
+    }
+
+    fn i32_expr(&mut self, depth: u32) {
+        let leaf = depth == 0 || self.rng.chance(35);
+        if leaf {
+            if self.rng.chance(70) {
+                let local = self.rng.pick(&self.i32_locals);
+                self.op(Instruction::LocalGet(local));
+            } else {
+                let value = self.rng.below(1 << 20) as i32 - (1 << 19);
+                self.op(Instruction::I32Const(value));
+            }
+            return;
+        }
+        match self.rng.below(10) {
+            0..=3 => {
+                self.i32_expr(depth - 1);
+                self.i32_expr(depth - 1);
+                let op = self.rng.pick(&[
+                    Instruction::I32Add,
+                    Instruction::I32Sub,
+                    Instruction::I32Mul,
+                    Instruction::I32And,
+                    Instruction::I32Or,
+                    Instruction::I32Xor,
+                    Instruction::I32Shl,
+                    Instruction::I32ShrU,
+                    Instruction::I32Rotl,
+                    Instruction::I32LtU,
+                    Instruction::I32Eq,
+                    Instruction::I32DivU,
+                ]);
+                self.op(op);
+            }
+            4..=5 => {
+                self.address(depth - 1);
+                let offset = u64::from(self.rng.below(64)) * 4;
+                let op = match self.rng.below(3) {
+                    0 => Instruction::I32Load(mem(offset, 2)),
+                    1 => Instruction::I32Load8U(mem(offset + 1, 0)),
+                    _ => Instruction::I32Load16S(mem(offset + 2, 1)),
+                };
+                self.op(op);
+            }
+            6 => {
+                self.i64_expr(depth - 1);
+                self.op(Instruction::I32WrapI64);
+            }
+            7 => {
+                self.i32_expr(depth - 1);
+                self.op(Instruction::I32Eqz);
+            }
+            8 => {
+                self.i32_expr(depth - 1);
+                self.i32_expr(depth - 1);
+                self.i32_expr(depth - 1);
+                self.op(Instruction::Select);
+            }
+            _ => {
+                self.op(Instruction::GlobalGet(0));
+            }
+        }
+    }
+
+    fn i64_expr(&mut self, depth: u32) {
+        let leaf = depth == 0 || self.rng.chance(35);
+        if leaf {
+            if self.rng.chance(70) {
+                let local = self.rng.pick(&self.i64_locals);
+                self.op(Instruction::LocalGet(local));
+            } else {
+                let value = (self.rng.next() >> 20) as i64;
+                self.op(Instruction::I64Const(value));
+            }
+            return;
+        }
+        match self.rng.below(8) {
+            0..=3 => {
+                self.i64_expr(depth - 1);
+                self.i64_expr(depth - 1);
+                let op = self.rng.pick(&[
+                    Instruction::I64Add,
+                    Instruction::I64Sub,
+                    Instruction::I64Mul,
+                    Instruction::I64Xor,
+                    Instruction::I64ShrU,
+                    Instruction::I64Rotr,
+                ]);
+                self.op(op);
+            }
+            4..=5 => {
+                self.address(depth - 1);
+                let offset = u64::from(self.rng.below(64)) * 8;
+                self.op(Instruction::I64Load(mem(offset, 3)));
+            }
+            6 => {
+                self.i32_expr(depth - 1);
+                self.op(Instruction::I64ExtendI32U);
+            }
+            _ => {
+                self.op(Instruction::GlobalGet(1));
+            }
+        }
+    }
+
+    /// An address inside the first 64 KiB page.
+    fn address(&mut self, depth: u32) {
+        self.i32_expr(depth);
+        self.op(Instruction::I32Const(0xfff0));
+        self.op(Instruction::I32And);
+    }
+
+    fn value(&mut self, ty: ValType, depth: u32) {
+        match ty {
+            ValType::I64 => self.i64_expr(depth),
+            _ => self.i32_expr(depth),
+        }
+    }
+
+    fn statements(&mut self, count: u32) {
+        for _ in 0..count {
+            self.statement();
+        }
+    }
+
+    fn statement(&mut self) {
+        let structured = self.depth < 4;
+        match self.rng.below(if structured { 20 } else { 12 }) {
+            0..=3 => {
+                self.i32_expr(3);
+                let local = self.rng.pick(&self.i32_locals);
+                self.op(Instruction::LocalSet(local));
+            }
+            4..=5 => {
+                self.i64_expr(3);
+                let local = self.rng.pick(&self.i64_locals);
+                self.op(Instruction::LocalSet(local));
+            }
+            6 => {
+                self.address(2);
+                self.i32_expr(2);
+                let offset = u64::from(self.rng.below(64)) * 4;
+                self.op(Instruction::I32Store(mem(offset, 2)));
+            }
+            7 => {
+                self.address(2);
+                self.i64_expr(2);
+                let offset = u64::from(self.rng.below(64)) * 8;
+                self.op(Instruction::I64Store(mem(offset, 3)));
+            }
+            8 => {
+                self.address(1);
+                self.i32_expr(1);
+                let offset = u64::from(self.rng.below(256));
+                self.op(Instruction::I32Store8(mem(offset, 0)));
+            }
+            9 => self.call(),
+            10 => {
+                // A small bulk copy or fill, as Rust's memcpy/memset lower to.
+                self.address(1);
+                if self.rng.chance(50) {
+                    self.address(1);
+                    let len = self.rng.below(64) as i32;
+                    self.op(Instruction::I32Const(len));
+                    self.op(Instruction::MemoryCopy {
+                        src_mem: 0,
+                        dst_mem: 0,
+                    });
+                } else {
+                    self.i32_expr(1);
+                    let len = self.rng.below(64) as i32;
+                    self.op(Instruction::I32Const(len));
+                    self.op(Instruction::MemoryFill(0));
+                }
+            }
+            11 => {
+                self.i32_expr(2);
+                self.op(Instruction::GlobalSet(0));
+            }
+            12..=14 => self.counted_loop(),
+            15..=17 => {
+                self.i32_expr(2);
+                self.depth += 1;
+                self.op(Instruction::If(BlockType::Empty));
+                let n = 1 + self.rng.below(4);
+                self.statements(n);
+                if self.rng.chance(50) {
+                    self.op(Instruction::Else);
+                    let n = 1 + self.rng.below(4);
+                    self.statements(n);
+                }
+                self.op(Instruction::End);
+                self.depth -= 1;
+            }
+            18 => self.switch(),
+            _ => {
+                // An early exit from a block.
+                self.depth += 1;
+                self.op(Instruction::Block(BlockType::Empty));
+                let n = 1 + self.rng.below(3);
+                self.statements(n);
+                self.i32_expr(2);
+                self.op(Instruction::BrIf(0));
+                let n = 1 + self.rng.below(3);
+                self.statements(n);
+                self.op(Instruction::End);
+                self.depth -= 1;
+            }
+        }
+    }
+
+    fn counted_loop(&mut self) {
+        let counter = self.counters[self.depth as usize];
+        self.depth += 1;
+        self.op(Instruction::I32Const(0));
+        self.op(Instruction::LocalSet(counter));
+        self.op(Instruction::Block(BlockType::Empty));
+        self.op(Instruction::Loop(BlockType::Empty));
+        self.op(Instruction::LocalGet(counter));
+        let bound = 1 + self.rng.below(100) as i32;
+        self.op(Instruction::I32Const(bound));
+        self.op(Instruction::I32GeU);
+        self.op(Instruction::BrIf(1));
+        let n = 2 + self.rng.below(6);
+        self.statements(n);
+        self.op(Instruction::LocalGet(counter));
+        self.op(Instruction::I32Const(1));
+        self.op(Instruction::I32Add);
+        self.op(Instruction::LocalSet(counter));
+        self.op(Instruction::Br(0));
+        self.op(Instruction::End);
+        self.op(Instruction::End);
+        self.depth -= 1;
+    }
+
+    /// A `match` as LLVM lowers it: nested blocks and one `br_table`.
+    fn switch(&mut self) {
+        let arms = 2 + self.rng.below(6);
+        self.depth += 1;
+        for _ in 0..=arms {
+            self.op(Instruction::Block(BlockType::Empty));
+        }
+        self.i32_expr(1);
+        let targets: Vec<u32> = (0..arms).collect();
+        self.op(Instruction::BrTable(targets.into(), arms));
+        for arm in 0..arms {
+            self.op(Instruction::End);
+            let n = 1 + self.rng.below(2);
+            self.statements(n);
+            self.op(Instruction::Br(arms - arm - 1));
+        }
+        self.op(Instruction::End);
+        self.depth -= 1;
+    }
+
+    fn call(&mut self) {
+        if self.callees.is_empty() {
+            return;
+        }
+        let indirect = self.rng.chance(25);
+        let callee = self.rng.below(self.callees.len() as u32);
+        let signature = self.callees[callee as usize];
+        let (params, results) = SIGNATURES[signature];
+        for param in params {
+            self.value(*param, 1);
+        }
+        if indirect {
+            self.i32_expr(1);
+            self.op(Instruction::I32Const(TABLE_SIZE as i32 - 1));
+            self.op(Instruction::I32And);
+            self.op(Instruction::CallIndirect {
+                type_index: signature as u32,
+                table_index: 0,
+            });
+        } else {
+            self.op(Instruction::Call(callee));
+        }
+        for _ in results.iter() {
+            self.op(Instruction::Drop);
+        }
+    }
+}
+
+/// A module of realistic generated code with about `code_bytes` of code.
+fn realistic_module(code_bytes: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed);
+    let mut signatures: Vec<usize> = Vec::new();
+    let mut code = CodeSection::new();
+    while code.byte_len() < code_bytes {
+        let signature = rng.below(SIGNATURES.len() as u32) as usize;
+        let (params, results) = SIGNATURES[signature];
+        let mut i32_locals: Vec<u32> = Vec::new();
+        let mut i64_locals: Vec<u32> = Vec::new();
+        for (index, ty) in params.iter().enumerate() {
+            match ty {
+                ValType::I64 => i64_locals.push(index as u32),
+                _ => i32_locals.push(index as u32),
+            }
+        }
+        let first_local = params.len() as u32;
+        let extra_i32 = 2 + rng.below(8);
+        let extra_i64 = 1 + rng.below(4);
+        let counters = 4;
+        for k in 0..extra_i32 {
+            i32_locals.push(first_local + k);
+        }
+        for k in 0..extra_i64 {
+            i64_locals.push(first_local + extra_i32 + k);
+        }
+        let counter_locals: Vec<u32> = (0..counters)
+            .map(|k| first_local + extra_i32 + extra_i64 + k)
+            .collect();
+        let f = Function::new([
+            (extra_i32, ValType::I32),
+            (extra_i64, ValType::I64),
+            (counters, ValType::I32),
+        ]);
+        let mut writer = BodyWriter {
+            rng: &mut rng,
+            f,
+            i32_locals,
+            i64_locals,
+            counters: counter_locals,
+            callees: &signatures,
+            depth: 0,
+        };
+        let statements = 8 + writer.rng.below(40);
+        writer.statements(statements);
+        for result in results {
+            writer.value(*result, 2);
+        }
+        writer.op(Instruction::End);
+        code.function(&writer.f);
+        signatures.push(signature);
+    }
+    let functions = signatures.len() as u32;
+
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    for (params, results) in SIGNATURES {
+        types
+            .ty()
+            .function(params.iter().copied(), results.iter().copied());
+    }
+    module.section(&types);
+    let mut function_section = FunctionSection::new();
+    for signature in &signatures {
+        function_section.function(*signature as u32);
+    }
+    module.section(&function_section);
+    let mut tables = TableSection::new();
+    tables.table(TableType {
+        element_type: RefType::FUNCREF,
+        table64: false,
+        minimum: u64::from(TABLE_SIZE),
+        maximum: Some(u64::from(TABLE_SIZE)),
+        shared: false,
+    });
+    module.section(&tables);
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType {
+        minimum: 16,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    module.section(&memories);
+    let mut globals = GlobalSection::new();
+    globals.global(
+        GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i32_const(1 << 16),
+    );
+    globals.global(
+        GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i64_const(0),
+    );
+    module.section(&globals);
+    let mut exports = ExportSection::new();
+    exports.export("memory", ExportKind::Memory, 0);
+    for index in (0..functions).step_by((functions as usize / 64).max(1)) {
+        exports.export(&format!("f{index}"), ExportKind::Func, index);
+    }
+    module.section(&exports);
+    let mut elements = ElementSection::new();
+    let targets: Vec<u32> = (0..TABLE_SIZE).map(|k| k % functions).collect();
+    elements.active(
+        None,
+        &ConstExpr::i32_const(0),
+        Elements::Functions(targets.into()),
+    );
+    module.section(&elements);
+    module.section(&code);
+    let mut data = DataSection::new();
+    data.active(
+        0,
+        &ConstExpr::i32_const(1024),
+        b"gasworks bench data".iter().copied(),
+    );
+    module.section(&data);
+    module.finish()
+}
+
+/// A module of `functions` functions of type `(param i32)`, each body
+/// `locals` + `body`.
+fn shape_module(functions: u32, locals: &[(u32, ValType)], body: &[Instruction<'_>]) -> Vec<u8> {
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([ValType::I32], []);
+    types.ty().function([], []);
+    module.section(&types);
+    let mut function_section = FunctionSection::new();
+    function_section.function(1);
+    for _ in 0..functions {
+        function_section.function(0);
+    }
+    module.section(&function_section);
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType {
+        minimum: 1,
+        maximum: Some(1),
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    module.section(&memories);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 1);
+    module.section(&exports);
+    let mut code = CodeSection::new();
+    // Function 0: an empty callee for the call-dense shape.
+    let mut empty = Function::new([]);
+    empty.instruction(&Instruction::End);
+    code.function(&empty);
+    let mut f = Function::new(locals.iter().copied());
+    for instruction in body {
+        f.instruction(instruction);
+    }
+    f.instruction(&Instruction::End);
+    for _ in 0..functions {
+        code.function(&f);
+    }
+    module.section(&code);
+    module.finish()
+}
+
+/// 10,000 (the limit) functions with empty bodies.
+fn many_tiny_functions() -> Vec<u8> {
+    let limits = Limits::CONSENSUS;
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    module.section(&types);
+    let mut function_section = FunctionSection::new();
+    for _ in 0..limits.functions {
+        function_section.function(0);
+    }
+    module.section(&function_section);
+    let mut code = CodeSection::new();
+    let mut f = Function::new([]);
+    f.instruction(&Instruction::End);
+    for _ in 0..limits.functions {
+        code.function(&f);
+    }
+    module.section(&code);
+    module.finish()
+}
+
+/// Functions nested `block`/`loop`/`if` to the nesting limit, with a
+/// conditional branch at every level.
+fn deep_nesting() -> Vec<u8> {
+    let depth = Limits::CONSENSUS.nesting_depth;
+    let mut body = Vec::new();
+    for level in 0..depth {
+        match level % 3 {
+            0 => body.push(Instruction::Block(BlockType::Empty)),
+            1 => body.push(Instruction::Loop(BlockType::Empty)),
+            _ => {
+                body.push(Instruction::LocalGet(0));
+                body.push(Instruction::If(BlockType::Empty));
+            }
+        }
+        body.push(Instruction::LocalGet(0));
+        body.push(Instruction::BrIf(level % 7));
+    }
+    body.extend((0..depth).map(|_| Instruction::End));
+    shape_module(56, &[], &body)
+}
+
+/// Functions of `br_table`s with the most targets allowed, each in its own
+/// pair of blocks.
+fn huge_br_table() -> Vec<u8> {
+    let targets: Vec<u32> = (0..Limits::CONSENSUS.br_table_targets)
+        .map(|k| k % 2)
+        .collect();
+    let mut body = Vec::new();
+    for _ in 0..200 {
+        body.push(Instruction::Block(BlockType::Empty));
+        body.push(Instruction::Block(BlockType::Empty));
+        body.push(Instruction::LocalGet(0));
+        body.push(Instruction::BrTable(targets.clone().into(), 0));
+        body.push(Instruction::End);
+        body.push(Instruction::End);
+    }
+    shape_module(2, &[], &body)
+}
+
+/// Functions with the most locals allowed, declared one by one with
+/// alternating types (the longest encoding), used at high indices.
+fn many_locals() -> Vec<u8> {
+    let count = Limits::CONSENSUS.locals_per_function;
+    let locals: Vec<(u32, ValType)> = (0..count)
+        .map(|k| {
+            (
+                1,
+                if k % 2 == 0 {
+                    ValType::I32
+                } else {
+                    ValType::I64
+                },
+            )
+        })
+        .collect();
+    // Local 0 is the parameter (i32) and declared local k is local k + 1,
+    // so odd indices are i32 and even indices from 2 up are i64. Copy
+    // between the highest and the lowest indices of each type.
+    let mut body = Vec::new();
+    for k in 0..64u32 {
+        body.push(Instruction::LocalGet(count - 2 * k));
+        body.push(Instruction::LocalSet(2 + 2 * k));
+        body.push(Instruction::LocalGet(count - 1 - 2 * k));
+        body.push(Instruction::LocalSet(1 + 2 * k));
+    }
+    shape_module(50, &locals, &body)
+}
+
+/// Functions that are one long metered block of arithmetic and memory access.
+fn straight_line() -> Vec<u8> {
+    let mut body = Vec::new();
+    for k in 0..13_000i32 {
+        body.push(Instruction::LocalGet(0));
+        body.push(Instruction::I32Const(k * 7919));
+        body.push(Instruction::I32Add);
+        body.push(Instruction::I32Const(0xfff0));
+        body.push(Instruction::I32And);
+        body.push(Instruction::I32Load(mem(16, 2)));
+        body.push(Instruction::LocalSet(0));
+    }
+    shape_module(2, &[], &body)
+}
+
+/// Code where every few bytes end a metered block (`br_if`), so that the
+/// instrumenter injects a charge for almost every original instruction.
+fn branch_dense() -> Vec<u8> {
+    let mut body = vec![Instruction::Loop(BlockType::Empty)];
+    for _ in 0..20_000 {
+        body.push(Instruction::LocalGet(0));
+        body.push(Instruction::BrIf(0));
+    }
+    body.push(Instruction::End);
+    shape_module(5, &[], &body)
+}
+
+/// Code of back-to-back calls, each followed by an injected stack restore.
+fn call_dense() -> Vec<u8> {
+    let body: Vec<Instruction<'_>> = (0..40_000).map(|_| Instruction::Call(0)).collect();
+    shape_module(5, &[], &body)
+}
+
+fn fixture(dir: &str, name: &str) -> Vec<u8> {
+    let path = format!("{}/{dir}/{name}.wasm", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|err| panic!("cannot read {path}: {err}"))
+}
+
+/// Size of the payload of the code section (id 10) of a valid module.
+fn code_section_bytes(wasm: &[u8]) -> u64 {
+    fn leb128(bytes: &[u8], at: &mut usize) -> u64 {
+        let (mut value, mut shift) = (0u64, 0);
+        loop {
+            let byte = bytes[*at];
+            *at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return value;
+            }
+            shift += 7;
+        }
+    }
+    let mut at = 8; // magic and version
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = leb128(wasm, &mut at);
+        if id == 10 {
+            return size;
+        }
+        at += size as usize;
+    }
+    panic!("a module without a code section")
+}
+
+/// Fuel (or gas) given to every run: far more than any run needs.
+const FUEL: u64 = 1 << 50;
+
+// ---------------------------------------------------------------------------
+// Compile inputs.
+
+/// What an input stands for in the averages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Realistic code: in the realistic and the overall averages.
+    Realistic,
+    /// An adversarial shape: in the overall average.
+    Shape,
+    /// A module so small that per-module costs dominate its time per byte:
+    /// reported, kept out of the averages.
+    Small,
+}
+
+/// One compile input: an instrumented module.
+struct Input {
+    name: &'static str,
+    class: Class,
+    /// The instrumented module, what the engine compiles.
+    wasm: Vec<u8>,
+    /// Size of its code section (the throughput's bytes).
+    code_bytes: u64,
+    /// Size of the uploaded module's code section, before instrumentation.
+    uploaded_code_bytes: u64,
+    /// Internal instructions the engine translates it into.
+    instructions: usize,
+}
+
+impl Input {
+    fn new(name: &'static str, class: Class, uploaded: &[u8], config: &InstrumentConfig) -> Self {
+        let instrumented = gasworks_vm::instrument(uploaded, config)
+            .unwrap_or_else(|rejection| panic!("input {name} is rejected: {rejection}"));
+        let module = engine::Module::new(&instrumented.module)
+            .unwrap_or_else(|err| panic!("input {name} does not compile: {err}"));
+        Input {
+            name,
+            class,
+            code_bytes: code_section_bytes(&instrumented.module),
+            uploaded_code_bytes: instrumented.report.code_bytes,
+            instructions: module.instruction_count(),
+            wasm: instrumented.module,
+        }
+    }
+}
+
+fn compile_inputs() -> Vec<Input> {
+    let consensus = InstrumentConfig::default();
+    let large = InstrumentConfig {
+        limits: Limits {
+            module_bytes: 4 << 20,
+            ..Limits::CONSENSUS
+        },
+        host_imports: Vec::new(),
+    };
+    let realistic = Class::Realistic;
+    let shape = Class::Shape;
+    vec![
+        Input::new(
+            "generated-480k",
+            realistic,
+            &realistic_module(480_000, 1),
+            &consensus,
+        ),
+        Input::new(
+            "generated-1m",
+            realistic,
+            &realistic_module(1_000_000, 2),
+            &large,
+        ),
+        Input::new(
+            "rust-sha256",
+            realistic,
+            &fixture("fixtures", "sha256"),
+            &consensus,
+        ),
+        Input::new(
+            "rust-sort",
+            realistic,
+            &fixture("fixtures", "sort"),
+            &consensus,
+        ),
+        Input::new(
+            "kernel-sha256",
+            realistic,
+            &fixture("kernels", "sha256"),
+            &consensus,
+        ),
+        Input::new(
+            "kernel-sort",
+            realistic,
+            &fixture("kernels", "sort"),
+            &consensus,
+        ),
+        Input::new(
+            "kernel-ledger",
+            realistic,
+            &fixture("kernels", "ledger"),
+            &consensus,
+        ),
+        Input::new(
+            "kernel-fib",
+            Class::Small,
+            &fixture("kernels", "fib"),
+            &consensus,
+        ),
+        Input::new(
+            "kernel-sieve",
+            Class::Small,
+            &fixture("kernels", "sieve"),
+            &consensus,
+        ),
+        Input::new(
+            "shape-tiny-functions",
+            shape,
+            &many_tiny_functions(),
+            &consensus,
+        ),
+        Input::new("shape-deep-nesting", shape, &deep_nesting(), &consensus),
+        Input::new("shape-br-table", shape, &huge_br_table(), &consensus),
+        Input::new("shape-many-locals", shape, &many_locals(), &consensus),
+        Input::new("shape-straight-line", shape, &straight_line(), &consensus),
+        Input::new("shape-branch-dense", shape, &branch_dense(), &consensus),
+        Input::new("shape-call-dense", shape, &call_dense(), &consensus),
+    ]
+}
+
+fn wasmi_engine() -> wasmi::Engine {
+    let mut config = wasmi::Config::default();
+    config
+        .consume_fuel(true)
+        .compilation_mode(wasmi::CompilationMode::Eager);
+    wasmi::Engine::new(&config)
+}
+
+// ---------------------------------------------------------------------------
+// Instantiation cases.
+
+/// A small contract-sized module, compiled on both engines.
+struct InstantiateCase {
+    name: &'static str,
+    /// Uploaded (original) and instrumented module.
+    wasm: Vec<u8>,
+    instrumented: Vec<u8>,
+    module: engine::Module,
+    wasmi_engine: wasmi::Engine,
+    wasmi_module: wasmi::Module,
+}
+
+impl InstantiateCase {
+    fn new(name: &'static str) -> Self {
+        let wasm = fixture("kernels", name);
+        let instrumented = gasworks_vm::instrument(&wasm, &InstrumentConfig::default())
+            .unwrap_or_else(|rejection| panic!("kernel {name} is rejected: {rejection}"))
+            .module;
+        let module = engine::Module::new(&instrumented)
+            .unwrap_or_else(|err| panic!("kernel {name} does not compile: {err}"));
+        let wasmi_engine = wasmi_engine();
+        let wasmi_module = wasmi::Module::new(&wasmi_engine, &wasm)
+            .unwrap_or_else(|err| panic!("wasmi: kernel {name} does not compile: {err}"));
+        let case = InstantiateCase {
+            name,
+            wasm,
+            instrumented,
+            module,
+            wasmi_engine,
+            wasmi_module,
+        };
+        // Both instances work: `run(1)` gives the same answer.
+        let mut instance = case.instantiate();
+        let ours = instance
+            .call("run", &[engine::Value::I32(1)], FUEL)
+            .expect("export run")
+            .result;
+        let (mut store, wasmi_instance) = case.instantiate_wasmi();
+        store.set_fuel(FUEL).expect("wasmi fuel is on");
+        let theirs = wasmi_instance
+            .get_typed_func::<i32, i64>(&store, "run")
+            .expect("wasmi: export run")
+            .call(&mut store, 1)
+            .expect("wasmi: run(1)");
+        assert_eq!(
+            ours,
+            Ok(vec![engine::Value::I64(theirs)]),
+            "{name}: run(1) differs"
+        );
+        case
+    }
+
+    fn instantiate(&self) -> engine::Instance {
+        engine::Instance::new(&self.module, &engine::Linker::new())
+            .unwrap_or_else(|err| panic!("{}: instantiate: {err}", self.name))
+    }
+
+    fn instantiate_wasmi(&self) -> (wasmi::Store<()>, wasmi::Instance) {
+        let mut store = wasmi::Store::new(&self.wasmi_engine, ());
+        let instance = wasmi::Linker::<()>::new(&self.wasmi_engine)
+            .instantiate_and_start(&mut store, &self.wasmi_module)
+            .unwrap_or_else(|err| panic!("wasmi: {}: instantiate: {err}", self.name));
+        (store, instance)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Host calls.
+
+/// Iterations of the host-call loop per run.
+const HOST_LOOP_ITERATIONS: u32 = 1_000_000;
+
+/// The host function's import, as the instrumenter must allow it.
+const ECHO: HostImport = HostImport {
+    module: "env",
+    name: "echo",
+    params: &[gasworks_vm::instrument::ValType::I32],
+    results: &[gasworks_vm::instrument::ValType::I32],
+};
+
+/// Host calls per iteration of the loops measured.
+const HOST_CALLS: [u32; 3] = [0, 1, 4];
+
+/// `run(n)`: `acc += step(i)` for `i` in `0..n`, returns `acc`, where
+/// `step` is `calls` nested calls of the host's `env.echo` (which returns
+/// its argument), the identity for none. All return `n(n-1)/2 mod 2^32`.
+fn host_loop(calls: u32) -> Vec<u8> {
+    let mut step = "(local.get $i)".to_string();
+    for _ in 0..calls {
+        step = format!("(call $echo {step})");
+    }
+    let text = format!(
+        r#"(module
+  (import "env" "echo" (func $echo (param i32) (result i32)))
+  (func (export "run") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) {step}))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop)))
+    (local.get $acc)))"#
+    );
+    wat::parse_str(text).expect("host loop text")
+}
+
+/// One host-call loop on one engine.
+enum HostRunner {
+    Gasworks(engine::Instance),
+    Wasmi {
+        store: Box<wasmi::Store<()>>,
+        run: wasmi::TypedFunc<i32, i32>,
+    },
+}
+
+impl HostRunner {
+    fn gasworks(calls: u32) -> Self {
+        let config = InstrumentConfig {
+            host_imports: vec![ECHO],
+            ..InstrumentConfig::default()
+        };
+        let instrumented = gasworks_vm::instrument(&host_loop(calls), &config)
+            .unwrap_or_else(|rejection| panic!("host loop is rejected: {rejection}"))
+            .module;
+        let module = engine::Module::new(&instrumented).expect("host loop compiles");
+        let mut linker = engine::Linker::new();
+        linker.define(
+            ECHO.module,
+            ECHO.name,
+            ECHO.params,
+            ECHO.results,
+            Arc::new(|_caller, args, results| {
+                results[0] = args[0];
+                Ok(())
+            }),
+        );
+        HostRunner::Gasworks(engine::Instance::new(&module, &linker).expect("host loop links"))
+    }
+
+    fn wasmi(calls: u32) -> Self {
+        let engine = wasmi_engine();
+        let module = wasmi::Module::new(&engine, host_loop(calls)).expect("wasmi: host loop");
+        let mut store = wasmi::Store::new(&engine, ());
+        let mut linker = wasmi::Linker::new(&engine);
+        linker
+            .func_wrap("env", "echo", |x: i32| -> i32 { x })
+            .expect("wasmi: define env.echo");
+        let instance = linker
+            .instantiate_and_start(&mut store, &module)
+            .expect("wasmi: host loop links");
+        let run = instance
+            .get_typed_func(&store, "run")
+            .expect("wasmi: export run");
+        HostRunner::Wasmi {
+            store: Box::new(store),
+            run,
+        }
+    }
+
+    fn run(&mut self, n: u32) -> u32 {
+        match self {
+            HostRunner::Gasworks(instance) => {
+                let outcome = instance
+                    .call("run", &[engine::Value::I32(n as i32)], FUEL)
+                    .expect("export run");
+                match outcome.result.as_deref() {
+                    Ok([engine::Value::I32(acc)]) => *acc as u32,
+                    other => panic!("host loop: {other:?}"),
+                }
+            }
+            HostRunner::Wasmi { store, run } => {
+                store.set_fuel(FUEL).expect("wasmi fuel is on");
+                run.call(&mut **store, n as i32).expect("wasmi: host loop") as u32
+            }
+        }
+    }
+}
+
+/// The host-call loops: per engine, one loop per entry of [`HOST_CALLS`].
+type HostLoops = Vec<(&'static str, Vec<HostRunner>)>;
+
+fn host_runners() -> HostLoops {
+    let mut runners: HostLoops = vec![
+        ("gasworks", HOST_CALLS.map(HostRunner::gasworks).into()),
+        ("wasmi-fuel", HOST_CALLS.map(HostRunner::wasmi).into()),
+    ];
+    let n = HOST_LOOP_ITERATIONS;
+    let expected = (u64::from(n) * u64::from(n - 1) / 2) as u32;
+    for (engine, loops) in &mut runners {
+        for (calls, runner) in HOST_CALLS.iter().zip(loops) {
+            assert_eq!(runner.run(n), expected, "{engine}: loop with {calls} calls");
+        }
+    }
+    runners
+}
+
+// ---------------------------------------------------------------------------
+// Measurement.
+
+fn bench_compile(c: &mut Criterion, inputs: &[Input]) {
+    let mut group = c.benchmark_group("compile");
+    for input in inputs {
+        group.throughput(Throughput::Bytes(input.code_bytes));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(input.name),
+            input,
+            |b, input| b.iter(|| engine::Module::new(black_box(&input.wasm)).is_ok()),
+        );
+    }
+    group.finish();
+}
+
+fn bench_instantiate(c: &mut Criterion, cases: &[InstantiateCase]) {
+    let mut group = c.benchmark_group("instantiate");
+    for case in cases {
+        // Each instance is dropped within the iteration, as a node drops it
+        // after its transaction (accumulating thousands of live instances,
+        // as `iter_with_large_drop` does, measures the allocator instead).
+        group.bench_function(BenchmarkId::new("gasworks", case.name), |b| {
+            b.iter(|| case.instantiate())
+        });
+        group.bench_function(BenchmarkId::new("wasmi-fuel", case.name), |b| {
+            b.iter(|| case.instantiate_wasmi())
+        });
+    }
+    group.finish();
+}
+
+fn bench_host_call(c: &mut Criterion, runners: &mut HostLoops) {
+    let mut group = c.benchmark_group("host-call");
+    let n = HOST_LOOP_ITERATIONS;
+    group.throughput(Throughput::Elements(u64::from(n)));
+    for (engine, loops) in runners.iter_mut() {
+        for (calls, runner) in HOST_CALLS.iter().zip(loops) {
+            let id = BenchmarkId::new(*engine, format!("loop-{calls}-calls"));
+            group.bench_function(id, |b| b.iter(|| runner.run(black_box(n))));
+        }
+    }
+    group.finish();
+}
+
+/// Median of `f`'s wall time over at least `min_runs` runs and about
+/// `budget` in total.
+fn median_time<T>(min_runs: usize, budget: Duration, mut f: impl FnMut() -> T) -> Duration {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < min_runs || start.elapsed() < budget {
+        let t = Instant::now();
+        let result = f();
+        times.push(t.elapsed());
+        drop(black_box(result));
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ns(time: Duration) -> f64 {
+    time.as_secs_f64() * 1e9
+}
+
+/// The compile table and the verdicts on the aim and on linearity.
+fn compile_summary(inputs: &[Input]) {
+    struct Row<'a> {
+        input: &'a Input,
+        ns_per_byte: f64,
+        hash_ns_per_byte: f64,
+        wasmi_ns_per_byte: f64,
+    }
+    let wasmi = wasmi_engine();
+    let budget = Duration::from_millis(600);
+    let rows: Vec<Row<'_>> = inputs
+        .iter()
+        .map(|input| {
+            let bytes = input.code_bytes as f64;
+            let compile = median_time(11, budget, || engine::Module::new(&input.wasm).is_ok());
+            let hash = median_time(11, budget / 4, || engine::Module::cache_key(&input.wasm));
+            let theirs = median_time(11, budget / 2, || {
+                wasmi::Module::new(&wasmi, &input.wasm).is_ok()
+            });
+            Row {
+                input,
+                ns_per_byte: ns(compile) / bytes,
+                hash_ns_per_byte: ns(hash) / bytes,
+                wasmi_ns_per_byte: ns(theirs) / bytes,
+            }
+        })
+        .collect();
+    let mean = |class: &dyn Fn(Class) -> bool| {
+        let (sum, n) = rows
+            .iter()
+            .filter(|row| class(row.input.class))
+            .fold((0.0, 0usize), |(s, n), row| (s + row.ns_per_byte, n + 1));
+        sum / n.max(1) as f64
+    };
+    let average = mean(&|class| class != Class::Small);
+    let realistic = mean(&|class| class == Class::Realistic);
+    println!();
+    println!(
+        "compile summary (engine::Module::new on instrumented modules; median; MB = 10^6 bytes of the instrumented code section)"
+    );
+    println!(
+        "| input | class | code bytes | uploaded bytes | instructions | MB/s | ns/byte | x average | x realistic | hash share | wasmi MB/s |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut worst = ("", 0.0f64);
+    let mut slowest_realistic = ("", f64::INFINITY);
+    for row in &rows {
+        let input = row.input;
+        let mb_per_s = 1e3 / row.ns_per_byte;
+        let small = input.class == Class::Small;
+        let relative = |base: f64| {
+            if small {
+                "-".to_string()
+            } else {
+                format!("{:.2}", row.ns_per_byte / base)
+            }
+        };
+        println!(
+            "| {} | {:?} | {} | {} | {} | {:.1} | {:.2} | {} | {} | {:.0}% | {:.1} |",
+            input.name,
+            input.class,
+            input.code_bytes,
+            input.uploaded_code_bytes,
+            input.instructions,
+            mb_per_s,
+            row.ns_per_byte,
+            relative(average),
+            relative(realistic),
+            100.0 * row.hash_ns_per_byte / row.ns_per_byte,
+            1e3 / row.wasmi_ns_per_byte,
+        );
+        if !small && row.ns_per_byte / average > worst.1 {
+            worst = (input.name, row.ns_per_byte / average);
+        }
+        if input.class == Class::Realistic && mb_per_s < slowest_realistic.1 {
+            slowest_realistic = (input.name, mb_per_s);
+        }
+    }
+    println!(
+        "average {average:.2} ns/byte over realistic code and shapes, {realistic:.2} ns/byte over realistic code"
+    );
+    let aim = AIM_BYTES_PER_SECOND / 1e6;
+    println!(
+        "aim {aim:.0} MB/s: {} (slowest realistic input {} at {:.1} MB/s)",
+        if slowest_realistic.1 >= aim {
+            "met"
+        } else {
+            "NOT met"
+        },
+        slowest_realistic.0,
+        slowest_realistic.1
+    );
+    // The cache key's fixed part: the cost table's hash, computed per call.
+    let table_hash = median_time(
+        11,
+        budget / 4,
+        gasworks_vm::instrument::cost::cost_table_hash,
+    );
+    let empty_key = median_time(11, budget / 4, || engine::Module::cache_key(&[]));
+    println!(
+        "cache key of an empty input {:.1} us, of which cost_table_hash() {:.1} us",
+        ns(empty_key) / 1e3,
+        ns(table_hash) / 1e3
+    );
+    println!(
+        "linearity (no input above {LINEARITY_BOUND}x the average time per byte): {} (worst {} at {:.2}x)",
+        if worst.1 <= LINEARITY_BOUND {
+            "holds"
+        } else {
+            "VIOLATED"
+        },
+        worst.0,
+        worst.1
+    );
+}
+
+fn instantiate_summary(cases: &[InstantiateCase]) {
+    let budget = Duration::from_millis(500);
+    println!();
+    println!("instantiate summary (median microseconds)");
+    println!(
+        "| module | uploaded bytes | instrumented bytes | memory KiB | gasworks instantiate | gasworks drop | gasworks compile + instantiate | wasmi-fuel instantiate | wasmi-fuel compile + instantiate |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for case in cases {
+        let us = |time: Duration| time.as_secs_f64() * 1e6;
+        let instantiate = median_time(11, budget, || case.instantiate());
+        let drops: Vec<Duration> = {
+            let mut v: Vec<Duration> = (0..31)
+                .map(|_| {
+                    let instance = case.instantiate();
+                    let t = Instant::now();
+                    drop(black_box(instance));
+                    t.elapsed()
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let cold = median_time(11, budget, || {
+            let module = engine::Module::new(&case.instrumented).expect("compiles");
+            engine::Instance::new(&module, &engine::Linker::new()).is_ok()
+        });
+        let wasmi_instantiate = median_time(11, budget, || case.instantiate_wasmi());
+        let wasmi_cold = median_time(11, budget, || {
+            let module = wasmi::Module::new(&case.wasmi_engine, &case.wasm).expect("compiles");
+            let mut store = wasmi::Store::new(&case.wasmi_engine, ());
+            wasmi::Linker::<()>::new(&case.wasmi_engine)
+                .instantiate_and_start(&mut store, &module)
+                .is_ok()
+        });
+        let memory = case.instantiate().memory().len() / 1024;
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            case.name,
+            case.wasm.len(),
+            case.instrumented.len(),
+            memory,
+            us(instantiate),
+            us(drops[drops.len() / 2]),
+            us(cold),
+            us(wasmi_instantiate),
+            us(wasmi_cold),
+        );
+    }
+}
+
+fn host_call_summary(runners: &mut HostLoops) {
+    let n = HOST_LOOP_ITERATIONS;
+    let budget = Duration::from_millis(600);
+    println!();
+    println!("host-call summary ({n} iterations per run; median ns per iteration)");
+    println!("| engine | 0 calls | 1 call | 4 calls | one call (1 - 0) | one call ((4 - 1) / 3) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (engine, loops) in runners.iter_mut() {
+        // The loops take turns, so that a change in load falls on all alike.
+        let mut times: Vec<Vec<Duration>> = loops.iter().map(|_| Vec::new()).collect();
+        let start = Instant::now();
+        while times[0].len() < 11 || start.elapsed() < budget * loops.len() as u32 {
+            for (runner, times) in loops.iter_mut().zip(&mut times) {
+                let t = Instant::now();
+                black_box(runner.run(black_box(n)));
+                times.push(t.elapsed());
+            }
+        }
+        let per_iteration: Vec<f64> = times
+            .iter_mut()
+            .map(|times| {
+                times.sort();
+                ns(times[times.len() / 2]) / f64::from(n)
+            })
+            .collect();
+        let (none, one, four) = (per_iteration[0], per_iteration[1], per_iteration[2]);
+        println!(
+            "| {engine} | {none:.2} | {one:.2} | {four:.2} | **{:.2}** | **{:.2}** |",
+            one - none,
+            (four - one) / 3.0
+        );
+    }
+}
+
+fn main() {
+    let inputs = compile_inputs();
+    let cases: Vec<InstantiateCase> = ["fib", "sort", "ledger"]
+        .into_iter()
+        .map(InstantiateCase::new)
+        .collect();
+    let mut runners = host_runners();
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    bench_compile(&mut criterion, &inputs);
+    bench_instantiate(&mut criterion, &cases);
+    bench_host_call(&mut criterion, &mut runners);
+    criterion.final_summary();
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
+    // then criterion runs each benchmark once. The summary is for measuring
+    // runs only (not `--test`, `--list` or `--profile-time`).
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|arg| arg == flag);
+    if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
+        compile_summary(&inputs);
+        instantiate_summary(&cases);
+        host_call_summary(&mut runners);
+    }
+}
