@@ -1,8 +1,8 @@
 //! The engine: compiles instrumented modules and runs them.
 //!
-//! Input: an instrumented module (the output of [`crate::instrument`]).
+//! Input: an instrumented module (the output of [`crate::instrument()`]).
 //! [`Module::new`] compiles it in one linear pass into internal code
-//! ([`code`]); [`Instance::new`] links its host functions by name and typed
+//! (the `code` module); [`Instance::new`] links its host functions by name and typed
 //! signature and initialises memory, tables, globals and segments with the
 //! spec's bounds rules; [`Instance::call`] runs an export with a gas limit and
 //! reports the results or the [`TrapKind`], and the gas used.
