@@ -60,39 +60,11 @@ fn accepted_profile() -> WasmFeatures {
 /// with `rng` so that both small and large modules are generated.
 fn profile_config(rng: &mut SplitMix64) -> wasm_smith::Config {
     let limits = Limits::CONSENSUS;
+    // One module in four without reference types, like rustc output before
+    // 1.82.
+    let reference_types = rng.below(4) != 0;
     let mut config = wasm_smith::Config {
-        // Accepted proposals.
-        sign_extension_ops_enabled: true,
-        multi_value_enabled: true,
-        bulk_memory_enabled: true,
-        // One module in four without reference types, like rustc output
-        // before 1.82.
-        reference_types_enabled: rng.below(4) != 0,
-        // Floating point and everything outside WebAssembly 2.0's integer
-        // subset.
-        allow_floats: false,
-        saturating_float_to_int_enabled: false,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        acquire_release_atomics_enabled: false,
-        exceptions_enabled: false,
-        tail_call_enabled: false,
-        gc_enabled: false,
-        custom_descriptors_enabled: false,
-        multibyte_array_access_enabled: false,
-        memory64_enabled: false,
-        custom_page_sizes_enabled: false,
-        extended_const_enabled: false,
-        wide_arithmetic_enabled: false,
-        compact_imports_enabled: false,
-        // The host-API manifest offers no host function yet, and start
-        // functions are rejected.
-        max_imports: 0,
-        allow_start_export: false,
         // Sizes within the consensus limits.
-        max_memories: 1,
         max_memory32_bytes: u64::from(limits.memory_pages) * 65_536,
         max_tables: 1 + rng.below(limits.tables as u64) as usize,
         max_table_elements: u64::from(limits.table_elements),
@@ -105,7 +77,7 @@ fn profile_config(rng: &mut SplitMix64) -> wasm_smith::Config {
         max_elements: rng.below(100) as usize,
         max_instructions: 1 + rng.below(1_000) as usize,
         max_nesting_depth: 1 + rng.below(20) as usize,
-        ..wasm_smith::Config::default()
+        ..common::accepted_profile(reference_types)
     };
     // Some modules use overlong LEB128 encodings everywhere (valid wasm that
     // rustc and wasm-ld also emit for relocatable indices), and some carry
@@ -116,14 +88,7 @@ fn profile_config(rng: &mut SplitMix64) -> wasm_smith::Config {
         _ => 1,
     };
     config.generate_custom_sections = rng.below(4) == 0;
-    // Without lower bounds wasm-smith stops each list with probability 1/2
-    // per entry, and most modules would hold one function or none.
-    config.min_types = 1 + rng.below(config.max_types as u64) as usize;
-    config.min_funcs = rng.below(config.max_funcs as u64 + 1) as usize;
-    config.min_globals = rng.below(config.max_globals as u64 + 1) as usize;
-    config.min_exports = rng.below(config.max_exports as u64 + 1) as usize;
-    config.min_data_segments = rng.below(config.max_data_segments as u64 + 1) as usize;
-    config.min_element_segments = rng.below(config.max_element_segments as u64 + 1) as usize;
+    common::draw_minimums(&mut config, rng);
     config
 }
 

@@ -35,3 +35,51 @@ impl SplitMix64 {
         out
     }
 }
+
+/// A wasm-smith configuration of the accepted profile: the integer subset of
+/// WebAssembly 2.0 (reference types optional), no imports (the host-API
+/// manifest offers none yet), no start function, one memory. Sizes are the
+/// caller's.
+#[allow(dead_code)] // each test file uses a part
+pub fn accepted_profile(reference_types: bool) -> wasm_smith::Config {
+    wasm_smith::Config {
+        sign_extension_ops_enabled: true,
+        multi_value_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: reference_types,
+        allow_floats: false,
+        saturating_float_to_int_enabled: false,
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        acquire_release_atomics_enabled: false,
+        exceptions_enabled: false,
+        tail_call_enabled: false,
+        gc_enabled: false,
+        custom_descriptors_enabled: false,
+        multibyte_array_access_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        extended_const_enabled: false,
+        wide_arithmetic_enabled: false,
+        compact_imports_enabled: false,
+        max_imports: 0,
+        allow_start_export: false,
+        max_memories: 1,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// Lower bounds drawn below each maximum: without them wasm-smith stops each
+/// list with probability 1/2 per entry, and most modules would hold one
+/// function or none.
+#[allow(dead_code)] // each test file uses a part
+pub fn draw_minimums(config: &mut wasm_smith::Config, rng: &mut SplitMix64) {
+    config.min_types = 1 + rng.below(config.max_types as u64) as usize;
+    config.min_funcs = rng.below(config.max_funcs as u64 + 1) as usize;
+    config.min_globals = rng.below(config.max_globals as u64 + 1) as usize;
+    config.min_exports = rng.below(config.max_exports as u64 + 1) as usize;
+    config.min_data_segments = rng.below(config.max_data_segments as u64 + 1) as usize;
+    config.min_element_segments = rng.below(config.max_element_segments as u64 + 1) as usize;
+}

@@ -678,31 +678,8 @@ pub fn smith_config(rng: &mut SplitMix64) -> wasm_smith::Config {
     } else {
         1 + rng.below(16)
     };
+    let reference_types = rng.below(4) != 0;
     let mut config = wasm_smith::Config {
-        sign_extension_ops_enabled: true,
-        multi_value_enabled: true,
-        bulk_memory_enabled: true,
-        reference_types_enabled: rng.below(4) != 0,
-        allow_floats: false,
-        saturating_float_to_int_enabled: false,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        acquire_release_atomics_enabled: false,
-        exceptions_enabled: false,
-        tail_call_enabled: false,
-        gc_enabled: false,
-        custom_descriptors_enabled: false,
-        multibyte_array_access_enabled: false,
-        memory64_enabled: false,
-        custom_page_sizes_enabled: false,
-        extended_const_enabled: false,
-        wide_arithmetic_enabled: false,
-        compact_imports_enabled: false,
-        max_imports: 0,
-        allow_start_export: false,
-        max_memories: 1,
         max_memory32_bytes: memory_pages * 65_536,
         max_tables: 1 + rng.below(u64::from(limits.tables)) as usize,
         max_table_elements: u64::from(limits.table_elements).min(1 + rng.below(1_000)),
@@ -717,14 +694,9 @@ pub fn smith_config(rng: &mut SplitMix64) -> wasm_smith::Config {
         max_nesting_depth: 1 + rng.below(12) as usize,
         // Mostly every function, global, table and memory exported.
         export_everything: rng.below(4) != 0,
-        ..wasm_smith::Config::default()
+        ..crate::common::accepted_profile(reference_types)
     };
-    config.min_types = 1 + rng.below(config.max_types as u64) as usize;
-    config.min_funcs = rng.below(config.max_funcs as u64 + 1) as usize;
-    config.min_globals = rng.below(config.max_globals as u64 + 1) as usize;
-    config.min_exports = rng.below(config.max_exports as u64 + 1) as usize;
-    config.min_data_segments = rng.below(config.max_data_segments as u64 + 1) as usize;
-    config.min_element_segments = rng.below(config.max_element_segments as u64 + 1) as usize;
+    crate::common::draw_minimums(&mut config, rng);
     config
 }
 
