@@ -16,6 +16,8 @@
 
 #![allow(unsafe_code)]
 
+use std::any::Any;
+
 use super::code::{FromSlot, Instr, REF_NULL, ToSlot};
 use super::compile::{Compiled, ImportKind};
 use super::{Caller, HostFunc, Instance, PAGE_SIZE};
@@ -69,6 +71,7 @@ impl Instance {
         func: u32,
         stack: &mut [u64],
         gas: &mut Gas,
+        context: &mut dyn Any,
     ) -> Result<(), TrapKind> {
         let module = self.module.clone();
         let compiled: &Compiled = &module;
@@ -233,7 +236,7 @@ impl Instance {
                             }
                             let imported = compiled.imports.len() as u32;
                             if callee_index < imported {
-                                self.call_import(callee_index, stack, fp + base as usize, gas)?;
+                                self.call_import(callee_index, stack, fp + base as usize, gas, context)?;
                             } else {
                                 if frames.len() >= MAX_FRAMES {
                                     return Err(TrapKind::StackExhausted);
@@ -246,7 +249,7 @@ impl Instance {
                             }
                         }
                         Instr::CallHost { import, base } => {
-                            self.call_import(import, stack, fp + base as usize, gas)?;
+                            self.call_import(import, stack, fp + base as usize, gas, context)?;
                         }
                         Instr::Return => match frames.pop() {
                             Some(frame) => {
@@ -335,6 +338,7 @@ impl Instance {
         stack: &mut [u64],
         base: usize,
         gas: &mut Gas,
+        context: &mut dyn Any,
     ) -> Result<(), TrapKind> {
         let module = self.module.clone();
         let info = &module.imports[import as usize];
@@ -359,6 +363,7 @@ impl Instance {
         let mut caller = Caller {
             memory: &mut self.memory,
             gas_left: &mut gas.left,
+            context,
         };
         (host)(&mut caller, &args, &mut stack[base..base + results])
     }

@@ -17,6 +17,7 @@ mod code;
 mod compile;
 mod execute;
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -114,6 +115,7 @@ impl Value {
 pub struct Caller<'a> {
     memory: &'a mut Vec<u8>,
     gas_left: &'a mut u64,
+    context: &'a mut dyn Any,
 }
 
 impl Caller<'_> {
@@ -130,6 +132,13 @@ impl Caller<'_> {
     /// Gas left in the current call.
     pub fn gas_left(&self) -> u64 {
         *self.gas_left
+    }
+
+    /// The embedder's context of this call, as given to
+    /// [`Instance::call_with`], if it is a `T` (`None` for another type, and
+    /// for [`Instance::call`], whose context is `()`).
+    pub fn context<T: Any>(&mut self) -> Option<&mut T> {
+        self.context.downcast_mut::<T>()
     }
 
     /// Charges gas; when `amount` exceeds what is left, all gas is consumed
@@ -482,8 +491,8 @@ impl Instance {
             let mut stack = std::mem::take(&mut instance.stack);
             let mut gas = execute::Gas { left: u64::MAX };
             let result = match start.checked_sub(imported) {
-                Some(defined) => instance.execute(defined, &mut stack, &mut gas),
-                None => instance.call_host_export(start, &mut stack, &mut gas),
+                Some(defined) => instance.execute(defined, &mut stack, &mut gas, &mut ()),
+                None => instance.call_host_export(start, &mut stack, &mut gas, &mut ()),
             };
             instance.stack = stack;
             result.map_err(InstantiationError::Trap)?;
@@ -546,6 +555,26 @@ impl Instance {
         args: &[Value],
         gas_limit: u64,
     ) -> Result<Outcome, CallError> {
+        self.call_with(name, args, gas_limit, &mut ())
+    }
+
+    /// [`Instance::call`] with a context that host functions reach through
+    /// [`Caller::context`]: the embedder's per-call state (storage, events,
+    /// the call's environment). A host function may call into another
+    /// instance with the same context, reborrowed; the executor does not
+    /// recurse natively per WebAssembly call, so the native stack grows
+    /// only with such host-level nesting, which the embedder bounds.
+    ///
+    /// # Errors
+    ///
+    /// As [`Instance::call`].
+    pub fn call_with(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        gas_limit: u64,
+        context: &mut dyn Any,
+    ) -> Result<Outcome, CallError> {
         let module = self.module.clone();
         let Some(Export::Function(index)) = module.exports.get(name).copied() else {
             return Err(CallError::NoSuchExport(name.to_string()));
@@ -574,9 +603,9 @@ impl Instance {
         }
         let imported = module.imports.len() as u32;
         let result = if index < imported {
-            self.call_host_export(index, &mut stack, &mut gas)
+            self.call_host_export(index, &mut stack, &mut gas, context)
         } else {
-            self.execute(index - imported, &mut stack, &mut gas)
+            self.execute(index - imported, &mut stack, &mut gas, context)
         };
         let result = result.map(|()| {
             signature
@@ -601,6 +630,7 @@ impl Instance {
         import: u32,
         stack: &mut [u64],
         gas: &mut execute::Gas,
+        context: &mut dyn Any,
     ) -> Result<(), TrapKind> {
         // A re-exported import: call it as the host would.
         let module = self.module.clone();
@@ -620,6 +650,7 @@ impl Instance {
                 let mut caller = Caller {
                     memory: &mut self.memory,
                     gas_left: &mut gas.left,
+                    context,
                 };
                 func(&mut caller, &args, &mut stack[..signature.results.len()])
             }
@@ -714,6 +745,47 @@ mod tests {
             instance.call("nope", &[], 10),
             Err(CallError::NoSuchExport("nope".into()))
         );
+    }
+
+    #[test]
+    fn host_functions_reach_the_call_context() {
+        use crate::instrument::ValType;
+        let wasm = wat::parse_str(
+            r#"(module (import "env" "bump" (func $bump (param i64) (result i64)))
+                 (func (export "f") (param i64) (result i64)
+                   (call $bump (call $bump (local.get 0)))))"#,
+        )
+        .expect("parses");
+        let module = Module::new(&wasm).expect("compiles");
+        let mut linker = Linker::new();
+        linker.define(
+            "env",
+            "bump",
+            &[ValType::I64],
+            &[ValType::I64],
+            Arc::new(
+                |caller: &mut Caller<'_>, args: &[u64], results: &mut [u64]| {
+                    let Some(calls) = caller.context::<Vec<u64>>() else {
+                        return Err(TrapKind::Host(7));
+                    };
+                    calls.push(args[0]);
+                    results[0] = args[0] * 10;
+                    Ok(())
+                },
+            ),
+        );
+        let mut instance = Instance::new(&module, &linker).expect("instantiates");
+        let mut calls: Vec<u64> = Vec::new();
+        let outcome = instance
+            .call_with("f", &[Value::I64(3)], 1_000, &mut calls)
+            .expect("call made");
+        assert_eq!(outcome.result, Ok(vec![Value::I64(300)]));
+        assert_eq!(calls, [3, 30]);
+        // Without a context of the expected type the host function sees none.
+        let outcome = instance
+            .call("f", &[Value::I64(3)], 1_000)
+            .expect("call made");
+        assert_eq!(outcome.result, Err(TrapKind::Host(7)));
     }
 
     #[test]
