@@ -2,9 +2,15 @@
 //!
 //! One linear pass over each function body, validating as it goes (the
 //! input may come from anywhere, so it is validated again against the
-//! accepted profile). The operand stack height is tracked statically; each
-//! operand's slot is `locals + height`, so translation is a direct map from
-//! operator to instruction with slot numbers, plus:
+//! accepted profile). Each operator is decoded once, straight into a
+//! visitor call (wasmparser's [`VisitOperator`](wasmparser::VisitOperator)):
+//! `visit::ValidateThenTranslate` hands it to the validator, then to the
+//! [`Translator`], whose visitor methods (in [`visit`]) emit its internal
+//! code. No `Operator` value is built.
+//!
+//! The operand stack height is tracked statically; each operand's slot is
+//! `locals + height`, so translation is a direct map from operator to
+//! instruction with slot numbers, plus:
 //!
 //! - forward branches recorded per control frame and patched at its `end`;
 //! - branches that carry values copy them to the target's slots first (in
@@ -18,14 +24,17 @@ use std::collections::BTreeMap;
 
 use wasmparser::{
     BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
-    FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, Parser, Payload, TypeRef,
-    ValidPayload, Validator, ValidatorResources,
+    FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, OperatorsReader, Parser,
+    Payload, TypeRef, ValidPayload, Validator, ValidatorResources,
 };
 
-use super::code::{Immediate, Instr, REF_NULL, Slot};
+use super::code::{Instr, REF_NULL, Slot};
 use super::{CompileError, Export};
 use crate::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
 use crate::trap::TrapKind;
+use visit::ValidateThenTranslate;
+
+mod visit;
 
 /// A function signature: parameter and result counts plus their types, as
 /// a canonical id for `call_indirect` checks.
@@ -323,14 +332,9 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
                     .ok_or_else(|| unsupported("a function type", 0))?;
                 let mut func_validator =
                     to_validate.into_validator(std::mem::take(&mut allocations));
-                let mut translator = Translator::new(
-                    &mut compiled,
-                    &types,
-                    &type_list,
-                    &defined_types,
-                    &mut func_validator,
-                );
-                let function = translator.translate(ty, signature, &body)?;
+                let mut translator =
+                    Translator::new(&mut compiled, &types, &type_list, &defined_types);
+                let function = translator.translate(&mut func_validator, ty, signature, &body)?;
                 compiled.max_frame_slots = compiled.max_frame_slots.max(function.frame_slots);
                 compiled.functions.push(function);
                 allocations = func_validator.into_allocations();
@@ -404,7 +408,8 @@ struct Translator<'a> {
     types: &'a [u32],
     type_list: &'a [wasmparser::FuncType],
     defined_types: &'a [u32],
-    validator: &'a mut FuncValidator<ValidatorResources>,
+    /// Byte offset of the operator being translated (for errors).
+    offset: u64,
     locals: u32,
     /// The slot holding each operand stack position: its own slot
     /// (`locals + position`), or a local's slot for a `local.get` not yet
@@ -430,14 +435,13 @@ impl<'a> Translator<'a> {
         types: &'a [u32],
         type_list: &'a [wasmparser::FuncType],
         defined_types: &'a [u32],
-        validator: &'a mut FuncValidator<ValidatorResources>,
     ) -> Self {
         Translator {
             out,
             types,
             type_list,
             defined_types,
-            validator,
+            offset: 0,
             locals: 0,
             operands: Vec::new(),
             lazy: Vec::new(),
@@ -560,6 +564,7 @@ impl<'a> Translator<'a> {
 
     fn translate(
         &mut self,
+        validator: &mut FuncValidator<ValidatorResources>,
         ty: &wasmparser::FuncType,
         signature: u32,
         body: &FunctionBody<'_>,
@@ -572,7 +577,7 @@ impl<'a> Translator<'a> {
         for _ in 0..locals_reader.get_count() {
             let offset = locals_reader.original_position();
             let (count, local_ty) = locals_reader.read().map_err(invalid)?;
-            self.validator
+            validator
                 .define_locals(offset, count, local_ty)
                 .map_err(invalid)?;
             if matches!(local_ty, wasmparser::ValType::Ref(_)) {
@@ -594,11 +599,14 @@ impl<'a> Translator<'a> {
             else_patch: None,
             unreachable: false,
         });
-        let mut reader = wasmparser::OperatorsReader::new(locals_reader.get_binary_reader());
+        let mut reader = OperatorsReader::new(locals_reader.get_binary_reader());
+        let mut visitor = ValidateThenTranslate {
+            validator,
+            translator: self,
+        };
         while !reader.eof() {
-            let (op, offset) = reader.read_with_offset().map_err(invalid)?;
-            self.validator.op(offset, &op).map_err(invalid)?;
-            self.translate_operator(&op, offset)?;
+            visitor.translator.offset = reader.original_position();
+            reader.visit_operator(&mut visitor).map_err(invalid)??;
         }
         reader.finish().map_err(invalid)?;
         let frame_slots = (locals + self.max_height).max(results);
@@ -682,6 +690,12 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// Whether the code being translated can be reached: the innermost
+    /// frame has not ended in a branch, `return` or `unreachable` yet.
+    fn reachable(&self) -> bool {
+        !self.controls.last().is_some_and(|c| c.unreachable)
+    }
+
     fn set_unreachable(&mut self) {
         if let Some(frame) = self.controls.last_mut() {
             frame.unreachable = true;
@@ -699,463 +713,6 @@ impl<'a> Translator<'a> {
                 Patch::Table(at) => self.out.br_tables[at] = target,
             }
         }
-    }
-
-    fn translate_operator(&mut self, op: &Operator<'_>, offset: u64) -> Result<(), CompileError> {
-        let unreachable = self.controls.last().is_some_and(|c| c.unreachable);
-        if unreachable {
-            match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.dead_depth += 1;
-                    return Ok(());
-                }
-                Operator::Else | Operator::End if self.dead_depth > 0 => {
-                    if matches!(op, Operator::End) {
-                        self.dead_depth -= 1;
-                    }
-                    return Ok(());
-                }
-                Operator::Else | Operator::End => {}
-                _ => return Ok(()),
-            }
-        }
-        macro_rules! translate_numeric {
-            (
-                binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
-                unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
-                loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
-                branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
-                stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
-            ) => {
-                match op {
-                    $(
-                        Operator::$bin => {
-                            let (a, b) = (self.top(1), self.top(0));
-                            $(
-                                if let Some(imm) = self.take_constant(b, <$btb as Immediate>::immediate) {
-                                    self.pop(2);
-                                    let dst = self.push_slot();
-                                    self.emit(Instr::$binimm { dst, a, imm });
-                                    return Ok(());
-                                }
-                            )?
-                            self.pop(2);
-                            let dst = self.push_slot();
-                            self.emit(Instr::$bin { dst, a, b });
-                            return Ok(());
-                        }
-                    )*
-                    $(
-                        Operator::$un => {
-                            let a = self.top(0);
-                            self.pop(1);
-                            let dst = self.push_slot();
-                            self.emit(Instr::$un { dst, a });
-                            return Ok(());
-                        }
-                    )*
-                    $(
-                        Operator::$load { memarg } => {
-                            let addr = self.top(0);
-                            let offset = u32::try_from(memarg.offset)
-                                .map_err(|_| unsupported("a 64-bit memory offset", offset))?;
-                            self.pop(1);
-                            let dst = self.push_slot();
-                            self.emit(Instr::$load { dst, addr, offset });
-                            return Ok(());
-                        }
-                    )*
-                    $(
-                        Operator::$store { memarg } => {
-                            let (addr, value) = (self.top(1), self.top(0));
-                            let offset = u32::try_from(memarg.offset)
-                                .map_err(|_| unsupported("a 64-bit memory offset", offset))?;
-                            self.emit(Instr::$store { addr, value, offset });
-                            self.pop(2);
-                            return Ok(());
-                        }
-                    )*
-                    _ => {}
-                }
-            };
-        }
-        for_each_numeric!(translate_numeric);
-
-        match *op {
-            Operator::Nop => {}
-            Operator::Unreachable => {
-                self.emit(Instr::Trap(TrapKind::Unreachable));
-                self.set_unreachable();
-            }
-            Operator::Block { blockty } => {
-                let (params, results) = self.block_arity(blockty);
-                self.materialize_all();
-                self.controls.push(Control {
-                    kind: FrameKind::Block,
-                    base: self.height() - params,
-                    params,
-                    results,
-                    loop_pc: 0,
-                    patches: Vec::new(),
-                    else_patch: None,
-                    unreachable: false,
-                });
-            }
-            Operator::Loop { blockty } => {
-                let (params, results) = self.block_arity(blockty);
-                self.materialize_all();
-                self.label_pc = self.pc();
-                self.controls.push(Control {
-                    kind: FrameKind::Loop,
-                    base: self.height() - params,
-                    params,
-                    results,
-                    loop_pc: self.pc() as u32,
-                    patches: Vec::new(),
-                    else_patch: None,
-                    unreachable: false,
-                });
-            }
-            Operator::If { blockty } => {
-                let (params, results) = self.block_arity(blockty);
-                self.materialize_all();
-                let cond = self.top(0);
-                self.pop(1);
-                let fused = self
-                    .last_instruction()
-                    .and_then(|last| last.fuse_branch_unless(cond, 0));
-                if fused.is_some() {
-                    self.out.code.pop();
-                }
-                let at = self.pc();
-                self.emit(fused.unwrap_or(Instr::BrIfEqz { cond, target: 0 }));
-                self.controls.push(Control {
-                    kind: FrameKind::If,
-                    base: self.height() - params,
-                    params,
-                    results,
-                    loop_pc: 0,
-                    patches: Vec::new(),
-                    else_patch: Some(at),
-                    unreachable: false,
-                });
-            }
-            Operator::Else => {
-                let reachable = !self.controls.last().is_some_and(|c| c.unreachable);
-                if reachable {
-                    self.materialize_all();
-                    let at = self.pc();
-                    self.emit(Instr::Br(0));
-                    if let Some(frame) = self.controls.last_mut() {
-                        frame.patches.push(Patch::Instr(at));
-                    }
-                }
-                let pc = self.pc() as u32;
-                self.label_pc = self.pc();
-                let frame = self
-                    .controls
-                    .last_mut()
-                    .ok_or_else(|| unsupported("else without if", offset))?;
-                frame.kind = FrameKind::Else;
-                frame.unreachable = false;
-                let else_patch = frame.else_patch.take();
-                let base = frame.base;
-                let params = frame.params;
-                if let Some(at) = else_patch {
-                    self.resolve(vec![Patch::Instr(at)], pc);
-                }
-                self.set_height(base, base + params);
-            }
-            Operator::End => {
-                if !self.controls.last().is_some_and(|c| c.unreachable) {
-                    self.materialize_all();
-                }
-                let frame = self
-                    .controls
-                    .pop()
-                    .ok_or_else(|| unsupported("end without a block", offset))?;
-                let pc = self.pc() as u32;
-                self.label_pc = self.pc();
-                let mut patches = frame.patches;
-                if let Some(at) = frame.else_patch {
-                    patches.push(Patch::Instr(at));
-                }
-                self.resolve(patches, pc);
-                self.set_height(frame.base, frame.base + frame.results);
-                if frame.kind == FrameKind::If {
-                    self.fuse_stack_prologue();
-                }
-                if frame.kind == FrameKind::Function {
-                    // Results go to the frame's first slots.
-                    for i in 0..frame.results {
-                        let src = self.slot(i);
-                        if src != i {
-                            self.emit(Instr::Copy { dst: i, src });
-                        }
-                    }
-                    self.emit(Instr::Return);
-                }
-            }
-            Operator::Br { relative_depth } => {
-                self.emit_branch(relative_depth);
-                self.set_unreachable();
-            }
-            Operator::BrIf { relative_depth } => {
-                let cond = self.top(0);
-                self.pop(1);
-                let (base, arity, loop_pc, index) = self.label(relative_depth);
-                if self.in_place(base, arity) {
-                    let target = loop_pc.unwrap_or(0);
-                    // A comparison right before: one compare-and-branch.
-                    let fused = self
-                        .last_instruction()
-                        .and_then(|last| last.fuse_branch(cond, target));
-                    match fused {
-                        Some(branch) => {
-                            self.out.code.pop();
-                            self.emit(branch);
-                        }
-                        None => self.emit(Instr::BrIfNez { cond, target }),
-                    }
-                    let at = self.pc() - 1;
-                    if loop_pc.is_none() {
-                        self.controls[index].patches.push(Patch::Instr(at));
-                    }
-                } else {
-                    let skip = self.pc();
-                    self.emit(Instr::BrIfEqz { cond, target: 0 });
-                    self.emit_branch(relative_depth);
-                    let next = self.pc() as u32;
-                    self.resolve(vec![Patch::Instr(skip)], next);
-                }
-            }
-            Operator::BrTable { ref targets } => {
-                let index = self.top(0);
-                self.pop(1);
-                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
-                for depth in targets.targets() {
-                    depths.push(depth.map_err(invalid)?);
-                }
-                depths.push(targets.default());
-                let first = self.out.br_tables.len();
-                self.out.br_tables.extend(depths.iter().map(|_| 0));
-                self.emit(Instr::BrTable {
-                    index,
-                    first: first as u32,
-                    len: (depths.len() - 1) as u32,
-                });
-                // Targets that need copies get a stub after the table.
-                let mut stubs: Vec<(usize, u32)> = Vec::new();
-                for (i, depth) in depths.iter().enumerate() {
-                    let (base, arity, loop_pc, frame) = self.label(*depth);
-                    if self.in_place(base, arity) {
-                        match loop_pc {
-                            Some(target) => self.out.br_tables[first + i] = target,
-                            None => self.controls[frame].patches.push(Patch::Table(first + i)),
-                        }
-                    } else {
-                        stubs.push((first + i, *depth));
-                    }
-                }
-                for (entry, depth) in stubs {
-                    self.out.br_tables[entry] = self.pc() as u32;
-                    self.emit_branch(depth);
-                }
-                self.set_unreachable();
-            }
-            Operator::Return => {
-                let results = self.controls.first().map_or(0, |c| c.results);
-                let from = self.height() - results;
-                for i in 0..results {
-                    let src = self.operands[(from + i) as usize];
-                    if src != i {
-                        self.emit(Instr::Copy { dst: i, src });
-                    }
-                }
-                self.emit(Instr::Return);
-                self.set_unreachable();
-            }
-            Operator::Call { function_index } => self.translate_call(function_index)?,
-            Operator::CallIndirect {
-                type_index,
-                table_index,
-            } => {
-                let signature = *self
-                    .types
-                    .get(type_index as usize)
-                    .ok_or_else(|| unsupported("a type index", offset))?;
-                let (params, results) = self
-                    .type_list
-                    .get(type_index as usize)
-                    .map(|t| (t.params().len() as u32, t.results().len() as u32))
-                    .unwrap_or((0, 0));
-                self.materialize_all();
-                let index = self.top(0);
-                self.pop(1);
-                let base = self.slot(self.height() - params);
-                self.emit(Instr::CallIndirect {
-                    ty: signature,
-                    table: table_index,
-                    index,
-                    base,
-                });
-                self.pop(params);
-                self.push(results);
-            }
-            Operator::Drop => self.pop(1),
-            Operator::Select | Operator::TypedSelect { .. } => {
-                let (a, b, cond) = (self.top(2), self.top(1), self.top(0));
-                self.pop(3);
-                let dst = self.push_slot();
-                self.emit(Instr::Select { dst, a, b, cond });
-            }
-            Operator::LocalGet { local_index } => self.push_local(local_index),
-            Operator::LocalSet { local_index } => {
-                let src = self.top(0);
-                self.pop(1);
-                if self.retarget(src, local_index) {
-                    return Ok(());
-                }
-                self.materialize_local(local_index, self.height());
-                if src != local_index {
-                    self.emit(Instr::Copy {
-                        dst: local_index,
-                        src,
-                    });
-                }
-            }
-            Operator::LocalTee { local_index } => {
-                let src = self.top(0);
-                let position = self.height() - 1;
-                if src == self.slot(position) && self.lazy.len() < MAX_LAZY {
-                    // As `local.set` folded into the last instruction, then
-                    // `local.get`.
-                    self.pop(1);
-                    let retargeted = self.retarget(src, local_index);
-                    self.push_slot();
-                    if retargeted {
-                        self.operands[position as usize] = local_index;
-                        self.lazy.push(position);
-                        return Ok(());
-                    }
-                }
-                self.materialize_local(local_index, self.height() - 1);
-                if src != local_index {
-                    self.emit(Instr::Copy {
-                        dst: local_index,
-                        src,
-                    });
-                }
-            }
-            Operator::GlobalGet { global_index } => {
-                let dst = self.push_slot();
-                self.emit(Instr::GlobalGet {
-                    dst,
-                    global: global_index,
-                });
-            }
-            Operator::GlobalSet { global_index } => {
-                let src = self.top(0);
-                self.emit(Instr::GlobalSet {
-                    src,
-                    global: global_index,
-                });
-                self.pop(1);
-            }
-            Operator::I32Const { value } => self.push_const(u64::from(value as u32)),
-            Operator::I64Const { value } => self.push_const(value as u64),
-            Operator::RefNull { .. } => self.push_const(REF_NULL),
-            Operator::RefFunc { function_index } => {
-                let dst = self.push_slot();
-                self.emit(Instr::RefFunc {
-                    dst,
-                    func: function_index,
-                });
-            }
-            Operator::MemorySize { .. } => {
-                let dst = self.push_slot();
-                self.emit(Instr::MemorySize { dst });
-            }
-            Operator::MemoryGrow { .. } => {
-                let delta = self.top(0);
-                self.pop(1);
-                let dst = self.push_slot();
-                self.emit(Instr::MemoryGrow { dst, delta });
-            }
-            Operator::MemoryFill { .. } => {
-                let args = self.args(3);
-                self.emit(Instr::MemoryFill { args });
-                self.pop(3);
-            }
-            Operator::MemoryCopy { .. } => {
-                let args = self.args(3);
-                self.emit(Instr::MemoryCopy { args });
-                self.pop(3);
-            }
-            Operator::MemoryInit { data_index, .. } => {
-                let args = self.args(3);
-                self.emit(Instr::MemoryInit {
-                    data: data_index,
-                    args,
-                });
-                self.pop(3);
-            }
-            Operator::DataDrop { data_index } => self.emit(Instr::DataDrop { data: data_index }),
-            Operator::TableGet { table } => {
-                let index = self.top(0);
-                self.pop(1);
-                let dst = self.push_slot();
-                self.emit(Instr::TableGet { table, dst, index });
-            }
-            Operator::TableSet { table } => {
-                let args = self.args(2);
-                self.emit(Instr::TableSet { table, args });
-                self.pop(2);
-            }
-            Operator::TableSize { table } => {
-                let dst = self.push_slot();
-                self.emit(Instr::TableSize { table, dst });
-            }
-            Operator::TableGrow { table } => {
-                let args = self.args(2);
-                self.emit(Instr::TableGrow { table, args });
-                self.pop(1);
-            }
-            Operator::TableFill { table } => {
-                let args = self.args(3);
-                self.emit(Instr::TableFill { table, args });
-                self.pop(3);
-            }
-            Operator::TableCopy {
-                dst_table,
-                src_table,
-            } => {
-                let args = self.args(3);
-                self.emit(Instr::TableCopy {
-                    dst_table,
-                    src_table,
-                    args,
-                });
-                self.pop(3);
-            }
-            Operator::TableInit { elem_index, table } => {
-                let args = self.args(3);
-                self.emit(Instr::TableInit {
-                    table,
-                    elem: elem_index,
-                    args,
-                });
-                self.pop(3);
-            }
-            Operator::ElemDrop { elem_index } => self.emit(Instr::ElemDrop { elem: elem_index }),
-            _ => {
-                return Err(unsupported(
-                    "an operator outside the accepted profile",
-                    offset,
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// The last instruction emitted, when no label lies after it.
