@@ -118,6 +118,13 @@ mod script;
 #[path = "spec/strip.rs"]
 mod strip;
 
+/// Most native stack, in bytes, the executor may hold at the end of a call
+/// (`Instance::native_stack_used`): its entry frame and the last handler's
+/// (48 to 64 bytes in the release build). A handler that called the next one
+/// instead of jumping to it would add at least 16 bytes per instruction it
+/// ran.
+const NATIVE_STACK_BOUND: usize = 256;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

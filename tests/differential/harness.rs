@@ -481,6 +481,15 @@ fn our_call(instance: &mut Instance, call: &Call) -> Outcome {
         })
         .collect();
     match instance.call(&call.export, &args, call.gas_limit) {
+        // Threaded dispatch must not grow the native stack per instruction
+        // (see `Instance::native_stack_used`; 48 to 64 bytes in release).
+        Ok(_) if instance.native_stack_used() > 256 => Outcome {
+            result: Err(Stop::Unclassified(format!(
+                "gasworks: the executor held {} bytes of native stack at the end of the call",
+                instance.native_stack_used()
+            ))),
+            gas_used: 0,
+        },
         Ok(outcome) => Outcome {
             result: outcome
                 .result

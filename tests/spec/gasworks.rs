@@ -260,6 +260,16 @@ impl Engine for GasworksEngine {
             .call(name, &args, self.gas_per_invocation)
             .map_err(|e| CallError::Engine(e.to_string()))?;
         self.last_gas = Some(outcome.gas_used);
+        // Threaded dispatch must not grow the native stack per instruction
+        // (see `Instance::native_stack_used`).
+        let native = instance.native_stack_used();
+        if native > super::NATIVE_STACK_BOUND {
+            return Err(CallError::Engine(format!(
+                "{name}: the executor held {native} bytes of native stack at the end \
+                 (bound {}): a handler made a real call instead of a jump",
+                super::NATIVE_STACK_BOUND
+            )));
+        }
         match outcome.result {
             Ok(values) => Ok(values.into_iter().map(from_gasworks).collect()),
             Err(kind) => Err(CallError::Trap(trap_kind(kind))),

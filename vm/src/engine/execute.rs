@@ -1,25 +1,40 @@
 //! The executor: runs internal code on the engine's own stacks.
 //!
-//! One loop over instructions. Calls push a frame record on the frame stack
-//! and move the frame base within the value stack; nothing recurses natively
-//! per WebAssembly call, so the deterministic stack limit injected by the
-//! instrumenter is the limit that decides. The executor's own capacities
-//! (value slots, frames) are set above anything an instrumented module can
-//! reach, and trap with *stack exhausted* too when a module that was not
-//! instrumented exceeds them.
+//! **Threaded code.** Compiled code is lowered ([`lower`]) into [`Op`]s, each
+//! an instruction paired with the address of its handler, the function that
+//! runs it. Every handler ends by calling the handler of the next
+//! instruction in tail position, so each instruction has its own indirect
+//! jump, which the branch predictor learns separately (a shared `match` loop
+//! funnels every instruction through one jump and predicts poorly), and the
+//! machine state lives in registers: the handler arguments are the
+//! instruction pointer, the frame pointer, the gas left, and the linear
+//! memory's base and length; the rest is behind the [`Exec`] pointer. The
+//! tail calls are sibling calls, which LLVM makes jumps in optimised builds
+//! (the workspace's dev profile optimises this crate too, see the root
+//! `Cargo.toml`), so the native stack does not grow per instruction; the
+//! test `threaded_dispatch_keeps_the_native_stack_flat` checks it on every
+//! handler kind.
+//!
+//! Calls push a frame record on the frame stack and move the frame pointer
+//! within the value stack; nothing recurses natively per WebAssembly call, so
+//! the deterministic stack limit injected by the instrumenter is the limit
+//! that decides. The executor's own capacities (value slots, frames) are set
+//! above anything an instrumented module can reach, and trap with *stack
+//! exhausted* too when a module that was not instrumented exceeds them.
 //!
 //! Safety: the only `unsafe` in the workspace is here, for unchecked access
-//! to frame slots and to the next instruction in the dispatch loop, each
-//! with its invariant stated at the site (the frame invariant is checked
-//! once per call, by `enter`). Memory, table and global accesses stay
-//! checked: their bounds are the traps WebAssembly defines.
+//! to frame slots, to instructions and to linear memory after its bounds
+//! check, each with its invariant stated at the site. Frame room is checked
+//! once per call (`enter`); memory accesses are checked against the length
+//! held in a register, which every handler that can change the memory
+//! reloads; table and global accesses stay checked.
 
 #![allow(unsafe_code)]
 
 use std::any::Any;
 
-use super::code::{FromSlot, Instr, REF_NULL, ToSlot};
-use super::compile::{Compiled, ImportKind};
+use super::code::{FromSlot, Instr, REF_NULL, Slot, ToSlot};
+use super::compile::{Compiled, Function, ImportKind};
 use super::{Caller, HostFunc, Instance, PAGE_SIZE};
 use crate::trap::TrapKind;
 
@@ -35,11 +50,6 @@ const SLACK_SLOTS: usize = 64 * 1024;
 /// Value-stack capacity for a module whose largest frame is `max_frame`.
 pub(crate) fn stack_capacity(max_frame: u32) -> usize {
     crate::instrument::STACK_LIMIT as usize + 2 * max_frame as usize + SLACK_SLOTS
-}
-
-struct Frame {
-    return_pc: usize,
-    fp: usize,
 }
 
 /// Gas accounting of one call.
@@ -63,6 +73,753 @@ impl Gas {
     }
 }
 
+/// How a run ends: returned from the entry function, or trapped.
+pub(crate) type Exit = Result<(), TrapKind>;
+
+/// A handler: runs the instruction at `ip` and tail-calls the next one.
+/// Arguments: instruction pointer, frame pointer, gas left, linear memory
+/// base and length, everything else.
+pub(crate) type Handler =
+    for<'e, 'a> fn(*const Op, *mut u64, u64, *mut u8, u64, &'e mut Exec<'a>) -> Exit;
+
+/// An executable instruction: the instruction with its handler. Branch
+/// targets are relative to the instruction's own position (two's
+/// complement in the `u32` target field); `br_table` entries and call
+/// entries stay absolute.
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    handler: Handler,
+    instr: Instr,
+}
+
+/// Lowers compiled code to executable ops.
+pub(crate) fn lower(code: &[Instr]) -> Box<[Op]> {
+    code.iter()
+        .enumerate()
+        .map(|(pc, instr)| {
+            let mut instr = *instr;
+            if let Some(target) = instr.target_mut() {
+                *target = target.wrapping_sub(pc as u32);
+            }
+            Op {
+                handler: handler_of(&instr),
+                instr,
+            }
+        })
+        .collect()
+}
+
+/// A suspended caller.
+struct Frame {
+    return_ip: *const Op,
+    fp: *mut u64,
+}
+
+/// Execution state that does not live in registers.
+pub(crate) struct Exec<'a> {
+    instance: &'a mut Instance,
+    compiled: &'a Compiled,
+    /// The module's first op: call entries and `br_table` targets are
+    /// relative to it.
+    code: *const Op,
+    frames: Vec<Frame>,
+    /// One past the last slot of the value stack.
+    stack_end: *mut u64,
+    /// Gas left, written back when the run ends and around host calls.
+    gas_left: u64,
+    /// Address of a local of `execute`, to measure the native stack the
+    /// handler chain used when the run ends (see [`native_depth`]).
+    entry_sp: usize,
+    context: &'a mut dyn Any,
+}
+
+// CODE INVARIANT: every `ip` a handler receives points into the module's
+// ops: execution starts at a function's entry, every function's code ends in
+// `Return`, every branch target is an op of the same function, and the code
+// ends with a sentinel `Trap` besides.
+//
+// FRAME INVARIANT: while a frame at `fp` runs function `f`, `fp +
+// f.frame_slots <= stack_end` (checked by `enter` before the frame's first
+// instruction; a return goes back to a frame that was checked the same way),
+// and every slot an instruction of `f` names is below `f.frame_slots` (the
+// compiler names only parameters, declared locals, and operand positions it
+// counts in the frame size).
+//
+// MEMORY INVARIANT: `mem` and `len` are the base and length of the
+// instance's linear memory; handlers that may change it (`memory.grow`,
+// host calls) reload both.
+
+/// Reads a frame slot.
+macro_rules! get {
+    ($fp:ident, $s:expr) => {
+        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT).
+        unsafe { *$fp.add($s as usize) }
+    };
+}
+
+/// Writes a frame slot.
+macro_rules! set {
+    ($fp:ident, $s:expr, $v:expr) => {{
+        let value: u64 = $v;
+        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT).
+        unsafe { *$fp.add($s as usize) = value }
+    }};
+}
+
+/// Runs the op at `$ip` (tail call).
+macro_rules! next {
+    ($ip:expr, $fp:expr, $gas:expr, $mem:expr, $len:expr, $st:expr) => {{
+        let ip: *const Op = $ip;
+        // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+        let handler = unsafe { (*ip).handler };
+        return handler(ip, $fp, $gas, $mem, $len, $st);
+    }};
+}
+
+/// The op after `$ip`.
+macro_rules! step {
+    ($ip:expr) => {
+        // SAFETY: a non-final op is followed by another (CODE INVARIANT).
+        unsafe { $ip.add(1) }
+    };
+}
+
+/// The op `$rel` ops from `$ip` (a relative branch target).
+macro_rules! jump {
+    ($ip:expr, $rel:expr) => {
+        // SAFETY: branch targets are ops of the same function (CODE INVARIANT).
+        unsafe { $ip.offset($rel as i32 as isize) }
+    };
+}
+
+/// The op at absolute index `$index` of the module's code.
+macro_rules! at {
+    ($st:expr, $index:expr) => {
+        // SAFETY: call entries and `br_table` targets are op indices of the
+        // module (CODE INVARIANT).
+        unsafe { $st.code.add($index as usize) }
+    };
+}
+
+/// Defines a handler for one instruction variant; the body ends with
+/// `next!` or returns an exit.
+macro_rules! handler {
+    ($pat:pat, |$ip:ident, $fp:ident, $gas:ident, $mem:ident, $len:ident, $st:ident| $body:block) => {{
+        #[allow(unused_mut, unused_variables)]
+        fn handler(
+            $ip: *const Op,
+            $fp: *mut u64,
+            mut $gas: u64,
+            mut $mem: *mut u8,
+            mut $len: u64,
+            $st: &mut Exec<'_>,
+        ) -> Exit {
+            // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+            let instr = unsafe { (*$ip).instr };
+            let $pat = instr else {
+                // SAFETY: `lower` pairs each instruction with the handler of
+                // its variant, so no other variant reaches this handler.
+                unsafe { std::hint::unreachable_unchecked() }
+            };
+            $body
+        }
+        handler as Handler
+    }};
+}
+
+/// The handler of no instruction (see `control_handler`).
+fn unreachable_op(
+    _: *const Op,
+    _: *mut u64,
+    gas: u64,
+    _: *mut u8,
+    _: u64,
+    st: &mut Exec<'_>,
+) -> Exit {
+    trap(st, gas, TrapKind::Unreachable)
+}
+
+/// Where the entry function returns to: ends the run, recording the gas
+/// left. (Every `Return` goes to a frame record, so that its handler has
+/// one way out, a tail call; LLVM does not turn the call into a jump when
+/// the handler may also return a value of its own.)
+static EXIT: Op = Op {
+    handler: exit,
+    instr: Instr::Return,
+};
+
+/// The handler of [`EXIT`].
+fn exit(_: *const Op, _: *mut u64, gas: u64, _: *mut u8, _: u64, st: &mut Exec<'_>) -> Exit {
+    st.gas_left = gas;
+    st.instance.native_stack_used = native_depth(st.entry_sp);
+    Ok(())
+}
+
+/// Bytes of native stack between `entry_sp` and the caller's frame. At
+/// the end of a run this is the same small amount for every run when
+/// every handler passes control on by a jump; a handler that made a real
+/// call instead would leave its frame below, once per instruction it ran.
+#[inline(never)]
+fn native_depth(entry_sp: usize) -> usize {
+    let here = 0u8;
+    entry_sp.saturating_sub(std::hint::black_box(std::ptr::addr_of!(here)) as usize)
+}
+
+/// Ends the run with a trap, recording the gas left.
+#[cold]
+#[inline(never)]
+fn trap(st: &mut Exec<'_>, gas: u64, kind: TrapKind) -> Exit {
+    st.gas_left = gas;
+    st.instance.native_stack_used = native_depth(st.entry_sp);
+    Err(kind)
+}
+
+/// Checks that `$n` bytes at `$addr + $offset` are inside the memory and
+/// gives their address.
+macro_rules! effective {
+    ($st:ident, $gas:ident, $mem:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
+        let start = u64::from($addr as u32) + u64::from($offset);
+        if start + $n as u64 > $len {
+            return trap($st, $gas, TrapKind::MemoryOutOfBounds);
+        }
+        // SAFETY: `start + n <= len`, the memory's length (MEMORY INVARIANT).
+        unsafe { $mem.add(start as usize) }
+    }};
+}
+
+/// Unwraps a result or ends the run with its trap.
+macro_rules! trap_on_err {
+    ($st:ident, $gas:ident, $result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(kind) => return trap($st, $gas, kind),
+        }
+    };
+}
+
+/// The handler of `instr`'s variant.
+fn handler_of(instr: &Instr) -> Handler {
+    macro_rules! handlers {
+        (
+            binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
+            unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
+            loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
+            branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
+            stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
+        ) => {
+            match instr {
+                $(
+                    Instr::$bin { .. } => handler!(Instr::$bin { dst, a, b }, |ip, fp, gas, mem, len, st| {
+                        let $ba = <$bta>::from_slot(get!(fp, a));
+                        let $bb = <$btb>::from_slot(get!(fp, b));
+                        let result: Result<$btr, TrapKind> = $bbody;
+                        set!(fp, dst, trap_on_err!(st, gas, result).to_slot());
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )*
+                $( $(
+                    Instr::$binimm { .. } => handler!(Instr::$binimm { dst, a, imm }, |ip, fp, gas, mem, len, st| {
+                        let $ba = <$bta>::from_slot(get!(fp, a));
+                        let $bb = <$btb>::from_slot(imm as i64 as u64);
+                        let result: Result<$btr, TrapKind> = $bbody;
+                        set!(fp, dst, trap_on_err!(st, gas, result).to_slot());
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )? )*
+                $(
+                    Instr::$un { .. } => handler!(Instr::$un { dst, a }, |ip, fp, gas, mem, len, st| {
+                        let $ua = <$uta>::from_slot(get!(fp, a));
+                        let result: $utr = $ubody;
+                        set!(fp, dst, result.to_slot());
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )*
+                $(
+                    Instr::$load { .. } => handler!(Instr::$load { dst, addr, offset }, |ip, fp, gas, mem, len, st| {
+                        let at = effective!(st, gas, mem, len, get!(fp, addr), offset, $lbytes);
+                        // SAFETY: `$lbytes` bytes at `at` are inside the memory
+                        // (checked by `effective!`); unaligned reads are allowed.
+                        let bytes = unsafe { (at as *const [u8; $lbytes]).read_unaligned() };
+                        set!(fp, dst, (<$lraw>::from_le_bytes(bytes) as $lty).to_slot());
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )*
+                $(
+                    Instr::$store { .. } => handler!(Instr::$store { addr, value, offset }, |ip, fp, gas, mem, len, st| {
+                        let at = effective!(st, gas, mem, len, get!(fp, addr), offset, $sbytes);
+                        let bytes = (get!(fp, value) as $sty).to_le_bytes();
+                        // SAFETY: `$sbytes` bytes at `at` are inside the memory
+                        // (checked by `effective!`); unaligned writes are allowed.
+                        unsafe { (at as *mut [u8; $sbytes]).write_unaligned(bytes) };
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )*
+                $(
+                    Instr::$branch { .. } => handler!(Instr::$branch { a, b, target }, |ip, fp, gas, mem, len, st| {
+                        if <$cty>::from_slot(get!(fp, a)) $cop <$cty>::from_slot(get!(fp, b)) {
+                            next!(jump!(ip, target), fp, gas, mem, len, st)
+                        }
+                        next!(step!(ip), fp, gas, mem, len, st)
+                    }),
+                )*
+                other => control_handler(other),
+            }
+        };
+    }
+    for_each_numeric!(handlers)
+}
+
+/// Handlers of the control, metering, variable, memory and table
+/// instructions.
+fn control_handler(instr: &Instr) -> Handler {
+    match instr {
+        Instr::ChargeGas(_) => handler!(Instr::ChargeGas(amount), |ip, fp, gas, mem, len, st| {
+            if amount > gas {
+                return trap(st, 0, TrapKind::OutOfGas);
+            }
+            next!(step!(ip), fp, gas - amount, mem, len, st)
+        }),
+        Instr::ChargeGasSlot(_) => {
+            handler!(Instr::ChargeGasSlot(s), |ip, fp, gas, mem, len, st| {
+                let amount = get!(fp, s);
+                if amount > gas {
+                    return trap(st, 0, TrapKind::OutOfGas);
+                }
+                next!(step!(ip), fp, gas - amount, mem, len, st)
+            })
+        }
+        Instr::StackEnter { .. } => handler!(
+            Instr::StackEnter {
+                global,
+                frame,
+                local,
+                limit
+            },
+            |ip, fp, gas, mem, len, st| {
+                let height_slot = &mut st.instance.globals[global as usize];
+                let height = (*height_slot as u32).wrapping_add(frame);
+                *height_slot = u64::from(height);
+                set!(fp, local, u64::from(height));
+                if height > limit {
+                    return trap(st, gas, TrapKind::StackExhausted);
+                }
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::Const { .. } => {
+            handler!(Instr::Const { dst, value }, |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, value);
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::Copy { .. } => handler!(Instr::Copy { dst, src }, |ip, fp, gas, mem, len, st| {
+            set!(fp, dst, get!(fp, src));
+            next!(step!(ip), fp, gas, mem, len, st)
+        }),
+        Instr::Br(_) => handler!(Instr::Br(target), |ip, fp, gas, mem, len, st| {
+            next!(jump!(ip, target), fp, gas, mem, len, st)
+        }),
+        Instr::BrIfNez { .. } => handler!(
+            Instr::BrIfNez { cond, target },
+            |ip, fp, gas, mem, len, st| {
+                if get!(fp, cond) as u32 != 0 {
+                    next!(jump!(ip, target), fp, gas, mem, len, st)
+                }
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::BrIfEqz { .. } => handler!(
+            Instr::BrIfEqz { cond, target },
+            |ip, fp, gas, mem, len, st| {
+                if get!(fp, cond) as u32 == 0 {
+                    next!(jump!(ip, target), fp, gas, mem, len, st)
+                }
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::BrTable { .. } => handler!(
+            Instr::BrTable {
+                index,
+                first,
+                len: count
+            },
+            |ip, fp, gas, mem, len, st| {
+                let i = (get!(fp, index) as u32).min(count);
+                let target = st.compiled.br_tables[(first + i) as usize];
+                next!(at!(st, target), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::Select { .. } => handler!(
+            Instr::Select { dst, a, b, cond },
+            |ip, fp, gas, mem, len, st| {
+                let value = if get!(fp, cond) as u32 != 0 {
+                    get!(fp, a)
+                } else {
+                    get!(fp, b)
+                };
+                set!(fp, dst, value);
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::GlobalGet { .. } => handler!(
+            Instr::GlobalGet { dst, global },
+            |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, st.instance.globals[global as usize]);
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::GlobalSet { .. } => handler!(
+            Instr::GlobalSet { src, global },
+            |ip, fp, gas, mem, len, st| {
+                st.instance.globals[global as usize] = get!(fp, src);
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::Call { .. } => handler!(Instr::Call { func, base }, |ip, fp, gas, mem, len, st| {
+            let callee_fp = trap_on_err!(st, gas, st.push_frame(step!(ip), fp, base, func));
+            let entry = st.compiled.functions[func as usize].entry;
+            next!(at!(st, entry), callee_fp, gas, mem, len, st)
+        }),
+        Instr::CallIndirect { .. } => handler!(
+            Instr::CallIndirect {
+                ty,
+                table,
+                index,
+                base
+            },
+            |ip, fp, gas, mem, len, st| {
+                let callee = trap_on_err!(st, gas, st.resolve_indirect(ty, table, get!(fp, index)));
+                let imported = st.compiled.imports.len() as u32;
+                if callee < imported {
+                    st.gas_left = gas;
+                    if let Err(kind) = st.call_import(callee, fp, base) {
+                        let gas = st.gas_left;
+                        return trap(st, gas, kind);
+                    }
+                    let (mem, len) = st.memory();
+                    next!(step!(ip), fp, st.gas_left, mem, len, st)
+                }
+                let func = callee - imported;
+                let callee_fp = trap_on_err!(st, gas, st.push_frame(step!(ip), fp, base, func));
+                let entry = st.compiled.functions[func as usize].entry;
+                next!(at!(st, entry), callee_fp, gas, mem, len, st)
+            }
+        ),
+        Instr::CallHost { .. } => handler!(
+            Instr::CallHost { import, base },
+            |ip, fp, gas, mem, len, st| {
+                st.gas_left = gas;
+                if let Err(kind) = st.call_import(import, fp, base) {
+                    let gas = st.gas_left;
+                    return trap(st, gas, kind);
+                }
+                let (mem, len) = st.memory();
+                next!(step!(ip), fp, st.gas_left, mem, len, st)
+            }
+        ),
+        Instr::Return => handler!(Instr::Return, |ip, fp, gas, mem, len, st| {
+            // The entry frame returns to `EXIT`, so a frame is always there.
+            let Some(frame) = st.frames.pop() else {
+                return trap(st, gas, TrapKind::Unreachable);
+            };
+            next!(frame.return_ip, frame.fp, gas, mem, len, st)
+        }),
+        Instr::Trap(_) => handler!(Instr::Trap(kind), |ip, fp, gas, mem, len, st| {
+            trap(st, gas, kind)
+        }),
+        Instr::MemorySize { .. } => {
+            handler!(Instr::MemorySize { dst }, |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, u64::from(st.instance.memory_pages));
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::MemoryGrow { .. } => handler!(
+            Instr::MemoryGrow { dst, delta },
+            |ip, fp, gas, mem, len, st| {
+                let old = st.instance.memory_grow(get!(fp, delta) as u32);
+                set!(fp, dst, u64::from(old));
+                let (mem, len) = st.memory();
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::MemoryFill { .. } => {
+            handler!(Instr::MemoryFill { args }, |ip, fp, gas, mem, len, st| {
+                let (dst, value, n) = (get!(fp, args), get!(fp, args + 1), get!(fp, args + 2));
+                trap_on_err!(
+                    st,
+                    gas,
+                    st.instance.memory_fill(dst as u32, value as u8, n as u32)
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::MemoryCopy { .. } => {
+            handler!(Instr::MemoryCopy { args }, |ip, fp, gas, mem, len, st| {
+                let (dst, src, n) = (get!(fp, args), get!(fp, args + 1), get!(fp, args + 2));
+                trap_on_err!(
+                    st,
+                    gas,
+                    st.instance.memory_copy(dst as u32, src as u32, n as u32)
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::MemoryInit { .. } => handler!(
+            Instr::MemoryInit { data, args },
+            |ip, fp, gas, mem, len, st| {
+                let (dst, src, n) = (get!(fp, args), get!(fp, args + 1), get!(fp, args + 2));
+                trap_on_err!(
+                    st,
+                    gas,
+                    st.instance
+                        .memory_init(data, dst as u32, src as u32, n as u32)
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::DataDrop { .. } => {
+            handler!(Instr::DataDrop { data }, |ip, fp, gas, mem, len, st| {
+                st.instance.dropped_data[data as usize] = true;
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::TableGet { .. } => handler!(
+            Instr::TableGet { table, dst, index },
+            |ip, fp, gas, mem, len, st| {
+                let i = get!(fp, index) as u32 as usize;
+                let value = st.instance.tables[table as usize].elements.get(i).copied();
+                set!(
+                    fp,
+                    dst,
+                    trap_on_err!(st, gas, value.ok_or(TrapKind::TableOutOfBounds))
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableSet { .. } => handler!(
+            Instr::TableSet { table, args },
+            |ip, fp, gas, mem, len, st| {
+                let (i, value) = (get!(fp, args) as u32 as usize, get!(fp, args + 1));
+                match st.instance.tables[table as usize].elements.get_mut(i) {
+                    Some(element) => *element = value,
+                    None => return trap(st, gas, TrapKind::TableOutOfBounds),
+                }
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableSize { .. } => handler!(
+            Instr::TableSize { table, dst },
+            |ip, fp, gas, mem, len, st| {
+                set!(
+                    fp,
+                    dst,
+                    st.instance.tables[table as usize].elements.len() as u64
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableGrow { .. } => handler!(
+            Instr::TableGrow { table, args },
+            |ip, fp, gas, mem, len, st| {
+                let (init, delta) = (get!(fp, args), get!(fp, args + 1) as u32);
+                set!(
+                    fp,
+                    args,
+                    u64::from(st.instance.tables[table as usize].grow(delta, init))
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableFill { .. } => handler!(
+            Instr::TableFill { table, args },
+            |ip, fp, gas, mem, len, st| {
+                let (i, value, n) = (
+                    get!(fp, args) as u32,
+                    get!(fp, args + 1),
+                    get!(fp, args + 2) as u32,
+                );
+                trap_on_err!(
+                    st,
+                    gas,
+                    st.instance.tables[table as usize].fill(i, value, n)
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableCopy { .. } => handler!(
+            Instr::TableCopy {
+                dst_table,
+                src_table,
+                args
+            },
+            |ip, fp, gas, mem, len, st| {
+                let (d, s, n) = (
+                    get!(fp, args) as u32,
+                    get!(fp, args + 1) as u32,
+                    get!(fp, args + 2) as u32,
+                );
+                trap_on_err!(
+                    st,
+                    gas,
+                    st.instance.table_copy(dst_table, src_table, d, s, n)
+                );
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::TableInit { .. } => handler!(
+            Instr::TableInit { table, elem, args },
+            |ip, fp, gas, mem, len, st| {
+                let (d, s, n) = (
+                    get!(fp, args) as u32,
+                    get!(fp, args + 1) as u32,
+                    get!(fp, args + 2) as u32,
+                );
+                trap_on_err!(st, gas, st.instance.table_init(table, elem, d, s, n));
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::ElemDrop { .. } => {
+            handler!(Instr::ElemDrop { elem }, |ip, fp, gas, mem, len, st| {
+                st.instance.dropped_elements[elem as usize] = true;
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::RefFunc { .. } => {
+            handler!(Instr::RefFunc { dst, func }, |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, u64::from(func));
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        // Numeric instructions have their handlers in `handler_of`, which
+        // never asks for them here.
+        _ => unreachable_op,
+    }
+}
+
+impl Exec<'_> {
+    /// The linear memory's base and length (MEMORY INVARIANT).
+    #[inline(always)]
+    fn memory(&mut self) -> (*mut u8, u64) {
+        let memory = &mut self.instance.memory;
+        (memory.as_mut_ptr(), memory.len() as u64)
+    }
+
+    /// Pushes the caller's frame and sets up the frame of defined function
+    /// `func` at `fp + base`: checks room, zeroes its declared locals.
+    /// Returns the callee's frame pointer.
+    #[inline(always)]
+    fn push_frame(
+        &mut self,
+        return_ip: *const Op,
+        fp: *mut u64,
+        base: Slot,
+        func: u32,
+    ) -> Result<*mut u64, TrapKind> {
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(TrapKind::StackExhausted);
+        }
+        let callee_fp = fp.wrapping_add(base as usize);
+        enter(
+            callee_fp,
+            self.stack_end,
+            &self.compiled.functions[func as usize],
+        )?;
+        self.frames.push(Frame { return_ip, fp });
+        Ok(callee_fp)
+    }
+
+    /// The function index a `call_indirect` reaches, with its checks.
+    #[inline(never)]
+    fn resolve_indirect(&self, ty: u32, table: u32, index: u64) -> Result<u32, TrapKind> {
+        let entry = self.instance.tables[table as usize]
+            .elements
+            .get(index as u32 as usize)
+            .copied()
+            .ok_or(TrapKind::TableOutOfBounds)?;
+        if entry == REF_NULL {
+            return Err(TrapKind::IndirectCallToNull);
+        }
+        let callee = entry as u32;
+        if self.compiled.function_signature(callee) != Some(ty) {
+            return Err(TrapKind::IndirectCallTypeMismatch);
+        }
+        Ok(callee)
+    }
+
+    /// Calls import `import` with its arguments and results at `fp + base`;
+    /// the gas left is in `self.gas_left` before and after.
+    #[inline(never)]
+    fn call_import(&mut self, import: u32, fp: *mut u64, base: Slot) -> Result<(), TrapKind> {
+        let compiled = self.compiled;
+        let info = &compiled.imports[import as usize];
+        let args_at = fp.wrapping_add(base as usize);
+        let signature = &compiled.signatures[info.signature as usize];
+        let count = match info.kind {
+            ImportKind::Gas => 1,
+            ImportKind::StackExhausted => return Err(TrapKind::StackExhausted),
+            ImportKind::Host { .. } => signature.params.len().max(signature.results.len()),
+        };
+        if (self.stack_end as usize - args_at as usize) / size_of::<u64>() < count {
+            return Err(TrapKind::StackExhausted);
+        }
+        // SAFETY: `count` slots from `args_at` are inside the value stack
+        // (checked above; `args_at` is inside the caller's frame), and no
+        // other reference to them is live during the call.
+        let slots = unsafe { std::slice::from_raw_parts_mut(args_at, count) };
+        let mut gas = Gas {
+            left: self.gas_left,
+        };
+        let result = if info.kind == ImportKind::Gas {
+            gas.charge(slots[0])
+        } else {
+            let host: HostFunc = self.instance.host_functions[import as usize]
+                .clone()
+                .ok_or(TrapKind::Host(u32::MAX))?;
+            // Arguments are copied out, since results overwrite them: onto
+            // the native stack when few (every manifest function), else
+            // onto the heap.
+            let params = signature.params.len();
+            let mut few = [0u64; 16];
+            let many: Vec<u64>;
+            let args: &[u64] = if params <= few.len() {
+                few[..params].copy_from_slice(&slots[..params]);
+                &few[..params]
+            } else {
+                many = slots[..params].to_vec();
+                &many
+            };
+            let mut caller = Caller {
+                memory: &mut self.instance.memory,
+                gas_left: &mut gas.left,
+                context: &mut *self.context,
+            };
+            (host)(&mut caller, args, &mut slots[..signature.results.len()])
+        };
+        self.gas_left = gas.left;
+        result
+    }
+}
+
+/// Checks that function `function`'s frame at `fp` fits below `stack_end`
+/// and zeroes its declared locals.
+#[inline(always)]
+fn enter(fp: *mut u64, stack_end: *mut u64, function: &Function) -> Result<(), TrapKind> {
+    let room = (stack_end as usize).saturating_sub(fp as usize) / size_of::<u64>();
+    if (function.frame_slots as usize) > room {
+        return Err(TrapKind::StackExhausted);
+    }
+    let (params, locals) = (function.params as usize, function.locals as usize);
+    // SAFETY: `locals <= frame_slots <= room`: the slots are inside the
+    // value stack, and nothing else refers to them.
+    unsafe {
+        std::ptr::write_bytes(fp.add(params), 0, locals - params);
+        for local in &function.ref_locals {
+            *fp.add(*local as usize) = REF_NULL;
+        }
+    }
+    Ok(())
+}
+
 impl Instance {
     /// Runs defined function `func` with its arguments in `stack[0..params]`;
     /// on return its results are in `stack[0..results]`.
@@ -73,329 +830,37 @@ impl Instance {
         gas: &mut Gas,
         context: &mut dyn Any,
     ) -> Result<(), TrapKind> {
-        let module = self.module.clone();
-        let compiled: &Compiled = &module;
-        let code = &compiled.code[..];
-        let mut frames: Vec<Frame> = Vec::new();
-        let mut fp = 0usize;
+        let compiled = self.module.clone();
+        let ops = self.ops.clone();
         let function = compiled
             .functions
             .get(func as usize)
             .ok_or(TrapKind::Unreachable)?;
-        enter(stack, fp, function)?;
-        let mut pc = function.entry as usize;
-
-        // FRAME INVARIANT, on which the unchecked accesses below rely:
-        // while a frame at `fp` runs function `f`, `fp + f.frame_slots <=
-        // stack.len()` (checked by `enter` before the frame's first
-        // instruction; a return goes back to a frame that was checked the
-        // same way), and every slot an instruction of `f` names is below
-        // `f.frame_slots` (the compiler names only parameters, declared
-        // locals, and operand positions it counts in the frame size).
-        macro_rules! slot {
-            ($s:expr) => {
-                // SAFETY: `fp + $s < stack.len()` by the frame invariant.
-                *unsafe { stack.get_unchecked_mut(fp + $s as usize) }
-            };
-        }
-        macro_rules! read {
-            ($s:expr) => {
-                // SAFETY: `fp + $s < stack.len()` by the frame invariant.
-                *unsafe { stack.get_unchecked(fp + $s as usize) }
-            };
-        }
-
-        loop {
-            // SAFETY: `pc < code.len()`: execution starts at a function's
-            // entry, every function's code ends in `Return`, every branch
-            // target is an instruction of the same function, and the code
-            // ends with a sentinel `Trap` besides.
-            let instr = unsafe { code.get_unchecked(pc) };
-            pc += 1;
-            macro_rules! dispatch {
-                (
-                    binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
-                    unops { $( $un:ident($ua:ident: $uta:ty) -> $utr:ty $ubody:block )* }
-                    loads { $( $load:ident($lbytes:literal, $lraw:ty => $lty:ty) )* }
-                    branches { $( $branch:ident = $cmp:ident($cty:ty, $cop:tt) else $inverse:ident )* }
-                    stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
-                ) => {
-                    match *instr {
-                        $(
-                            Instr::$bin { dst, a, b } => {
-                                let $ba = <$bta>::from_slot(read!(a));
-                                let $bb = <$btb>::from_slot(read!(b));
-                                let result: Result<$btr, TrapKind> = $bbody;
-                                slot!(dst) = result?.to_slot();
-                            }
-                        )*
-                        $( $(
-                            Instr::$binimm { dst, a, imm } => {
-                                let $ba = <$bta>::from_slot(read!(a));
-                                let $bb = <$btb>::from_slot(imm as i64 as u64);
-                                let result: Result<$btr, TrapKind> = $bbody;
-                                slot!(dst) = result?.to_slot();
-                            }
-                        )? )*
-                        $(
-                            Instr::$un { dst, a } => {
-                                let $ua = <$uta>::from_slot(read!(a));
-                                let result: $utr = $ubody;
-                                slot!(dst) = result.to_slot();
-                            }
-                        )*
-                        $(
-                            Instr::$load { dst, addr, offset } => {
-                                let bytes: [u8; $lbytes] =
-                                    self.load(read!(addr), offset)?;
-                                let raw = <$lraw>::from_le_bytes(bytes);
-                                slot!(dst) = (raw as $lty).to_slot();
-                            }
-                        )*
-                        $(
-                            Instr::$branch { a, b, target } => {
-                                if <$cty>::from_slot(read!(a)) $cop <$cty>::from_slot(read!(b)) {
-                                    pc = target as usize;
-                                }
-                            }
-                        )*
-                        $(
-                            Instr::$store { addr, value, offset } => {
-                                let raw = read!(value) as $sty;
-                                self.store(read!(addr), offset, raw.to_le_bytes())?;
-                            }
-                        )*
-                        Instr::ChargeGas(amount) => gas.charge(amount)?,
-                        Instr::ChargeGasSlot(s) => gas.charge(read!(s))?,
-                        Instr::StackEnter {
-                            global,
-                            frame,
-                            local,
-                            limit,
-                        } => {
-                            let height = (self.globals[global as usize] as u32).wrapping_add(frame);
-                            slot!(local) = u64::from(height);
-                            self.globals[global as usize] = u64::from(height);
-                            if height > limit {
-                                return Err(TrapKind::StackExhausted);
-                            }
-                        }
-                        Instr::Const { dst, value } => slot!(dst) = value,
-                        Instr::Copy { dst, src } => slot!(dst) = read!(src),
-                        Instr::Br(target) => pc = target as usize,
-                        Instr::BrIfNez { cond, target } => {
-                            if read!(cond) as u32 != 0 {
-                                pc = target as usize;
-                            }
-                        }
-                        Instr::BrIfEqz { cond, target } => {
-                            if read!(cond) as u32 == 0 {
-                                pc = target as usize;
-                            }
-                        }
-                        Instr::BrTable { index, first, len } => {
-                            let i = (read!(index) as u32).min(len);
-                            pc = compiled.br_tables[(first + i) as usize] as usize;
-                        }
-                        Instr::Select { dst, a, b, cond } => {
-                            slot!(dst) = if read!(cond) as u32 != 0 {
-                                read!(a)
-                            } else {
-                                read!(b)
-                            };
-                        }
-                        Instr::GlobalGet { dst, global } => slot!(dst) = self.globals[global as usize],
-                        Instr::GlobalSet { src, global } => self.globals[global as usize] = read!(src),
-                        Instr::Call { func, base } => {
-                            if frames.len() >= MAX_FRAMES {
-                                return Err(TrapKind::StackExhausted);
-                            }
-                            let callee = &compiled.functions[func as usize];
-                            frames.push(Frame { return_pc: pc, fp });
-                            fp += base as usize;
-                            enter(stack, fp, callee)?;
-                            pc = callee.entry as usize;
-                        }
-                        Instr::CallIndirect {
-                            ty,
-                            table,
-                            index,
-                            base,
-                        } => {
-                            let entry = self.tables[table as usize]
-                                .elements
-                                .get(read!(index) as u32 as usize)
-                                .copied()
-                                .ok_or(TrapKind::TableOutOfBounds)?;
-                            if entry == REF_NULL {
-                                return Err(TrapKind::IndirectCallToNull);
-                            }
-                            let callee_index = entry as u32;
-                            if compiled.function_signature(callee_index) != Some(ty) {
-                                return Err(TrapKind::IndirectCallTypeMismatch);
-                            }
-                            let imported = compiled.imports.len() as u32;
-                            if callee_index < imported {
-                                self.call_import(callee_index, stack, fp + base as usize, gas, context)?;
-                            } else {
-                                if frames.len() >= MAX_FRAMES {
-                                    return Err(TrapKind::StackExhausted);
-                                }
-                                let callee = &compiled.functions[(callee_index - imported) as usize];
-                                frames.push(Frame { return_pc: pc, fp });
-                                fp += base as usize;
-                                enter(stack, fp, callee)?;
-                                pc = callee.entry as usize;
-                            }
-                        }
-                        Instr::CallHost { import, base } => {
-                            self.call_import(import, stack, fp + base as usize, gas, context)?;
-                        }
-                        Instr::Return => match frames.pop() {
-                            Some(frame) => {
-                                pc = frame.return_pc;
-                                fp = frame.fp;
-                            }
-                            None => return Ok(()),
-                        },
-                        Instr::Trap(kind) => return Err(kind),
-                        Instr::MemorySize { dst } => slot!(dst) = u64::from(self.memory_pages),
-                        Instr::MemoryGrow { dst, delta } => {
-                            let delta = read!(delta) as u32;
-                            slot!(dst) = u64::from(self.memory_grow(delta));
-                        }
-                        Instr::MemoryFill { args } => {
-                            let (dst, value, len) = (read!(args), read!(args + 1), read!(args + 2));
-                            self.memory_fill(dst as u32, value as u8, len as u32)?;
-                        }
-                        Instr::MemoryCopy { args } => {
-                            let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
-                            self.memory_copy(dst as u32, src as u32, len as u32)?;
-                        }
-                        Instr::MemoryInit { data, args } => {
-                            let (dst, src, len) = (read!(args), read!(args + 1), read!(args + 2));
-                            self.memory_init(data, dst as u32, src as u32, len as u32)?;
-                        }
-                        Instr::DataDrop { data } => self.dropped_data[data as usize] = true,
-                        Instr::TableGet { table, dst, index } => {
-                            let i = read!(index) as u32 as usize;
-                            slot!(dst) = *self.tables[table as usize]
-                                .elements
-                                .get(i)
-                                .ok_or(TrapKind::TableOutOfBounds)?;
-                        }
-                        Instr::TableSet { table, args } => {
-                            let (i, value) = (read!(args) as u32 as usize, read!(args + 1));
-                            *self.tables[table as usize]
-                                .elements
-                                .get_mut(i)
-                                .ok_or(TrapKind::TableOutOfBounds)? = value;
-                        }
-                        Instr::TableSize { table, dst } => {
-                            slot!(dst) = self.tables[table as usize].elements.len() as u64;
-                        }
-                        Instr::TableGrow { table, args } => {
-                            let (init, delta) = (read!(args), read!(args + 1) as u32);
-                            slot!(args) = u64::from(self.tables[table as usize].grow(delta, init));
-                        }
-                        Instr::TableFill { table, args } => {
-                            let (i, value, len) =
-                                (read!(args) as u32, read!(args + 1), read!(args + 2) as u32);
-                            self.tables[table as usize].fill(i, value, len)?;
-                        }
-                        Instr::TableCopy {
-                            dst_table,
-                            src_table,
-                            args,
-                        } => {
-                            let (d, s, len) = (
-                                read!(args) as u32,
-                                read!(args + 1) as u32,
-                                read!(args + 2) as u32,
-                            );
-                            self.table_copy(dst_table, src_table, d, s, len)?;
-                        }
-                        Instr::TableInit { table, elem, args } => {
-                            let (d, s, len) = (
-                                read!(args) as u32,
-                                read!(args + 1) as u32,
-                                read!(args + 2) as u32,
-                            );
-                            self.table_init(table, elem, d, s, len)?;
-                        }
-                        Instr::ElemDrop { elem } => self.dropped_elements[elem as usize] = true,
-                        Instr::RefFunc { dst, func } => slot!(dst) = u64::from(func),
-                    }
-                };
-            }
-            for_each_numeric!(dispatch);
-        }
-    }
-
-    fn call_import(
-        &mut self,
-        import: u32,
-        stack: &mut [u64],
-        base: usize,
-        gas: &mut Gas,
-        context: &mut dyn Any,
-    ) -> Result<(), TrapKind> {
-        let module = self.module.clone();
-        let info = &module.imports[import as usize];
-        match info.kind {
-            ImportKind::Gas => {
-                let amount = *stack.get(base).ok_or(TrapKind::StackExhausted)?;
-                return gas.charge(amount);
-            }
-            ImportKind::StackExhausted => return Err(TrapKind::StackExhausted),
-            ImportKind::Host { .. } => {}
-        }
-        let signature = &module.signatures[info.signature as usize];
-        let (params, results) = (signature.params.len(), signature.results.len());
-        let end = base + params.max(results);
-        if end > stack.len() {
-            return Err(TrapKind::StackExhausted);
-        }
-        let host: HostFunc = self.host_functions[import as usize]
-            .clone()
-            .ok_or(TrapKind::Host(u32::MAX))?;
-        let args: Vec<u64> = stack[base..base + params].to_vec();
-        let mut caller = Caller {
-            memory: &mut self.memory,
-            gas_left: &mut gas.left,
+        let anchor = 0u8;
+        let entry_sp = std::hint::black_box(std::ptr::addr_of!(anchor)) as usize;
+        let range = stack.as_mut_ptr_range();
+        let fp = range.start;
+        enter(fp, range.end, function)?;
+        let mut exec = Exec {
+            instance: self,
+            compiled: &compiled,
+            code: ops.as_ptr(),
+            frames: vec![Frame {
+                return_ip: &EXIT,
+                fp,
+            }],
+            stack_end: range.end,
+            gas_left: gas.left,
+            entry_sp,
             context,
         };
-        (host)(&mut caller, &args, &mut stack[base..base + results])
-    }
-
-    #[inline(always)]
-    fn effective(&self, addr: u64, offset: u32, len: usize) -> Result<usize, TrapKind> {
-        let start = (addr as u32 as u64) + u64::from(offset);
-        let end = start + len as u64;
-        if end > self.memory.len() as u64 {
-            return Err(TrapKind::MemoryOutOfBounds);
-        }
-        Ok(start as usize)
-    }
-
-    #[inline(always)]
-    fn load<const N: usize>(&self, addr: u64, offset: u32) -> Result<[u8; N], TrapKind> {
-        let start = self.effective(addr, offset, N)?;
-        let mut bytes = [0u8; N];
-        bytes.copy_from_slice(&self.memory[start..start + N]);
-        Ok(bytes)
-    }
-
-    #[inline(always)]
-    fn store<const N: usize>(
-        &mut self,
-        addr: u64,
-        offset: u32,
-        bytes: [u8; N],
-    ) -> Result<(), TrapKind> {
-        let start = self.effective(addr, offset, N)?;
-        self.memory[start..start + N].copy_from_slice(&bytes);
-        Ok(())
+        let (mem, len) = exec.memory();
+        let entry = at!(exec, function.entry);
+        // SAFETY: `entry` is an op of the module (CODE INVARIANT).
+        let handler = unsafe { (*entry).handler };
+        let result = handler(entry, fp, gas.left, mem, len, &mut exec);
+        gas.left = exec.gas_left;
+        result
     }
 
     /// `memory.grow`: the old size in pages, or -1 (as `u32`) beyond the
@@ -495,22 +960,4 @@ impl Instance {
             .copy_from_slice(&items[src..src + len]);
         Ok(())
     }
-}
-
-/// Sets up a callee's frame at `fp`: checks room, zeroes declared locals.
-#[inline(always)]
-fn enter(
-    stack: &mut [u64],
-    fp: usize,
-    function: &super::compile::Function,
-) -> Result<(), TrapKind> {
-    let end = fp + function.frame_slots as usize;
-    if end > stack.len() {
-        return Err(TrapKind::StackExhausted);
-    }
-    stack[fp + function.params as usize..fp + function.locals as usize].fill(0);
-    for local in &function.ref_locals {
-        stack[fp + *local as usize] = REF_NULL;
-    }
-    Ok(())
 }

@@ -34,7 +34,7 @@ pub const PAGE_SIZE: usize = 64 * 1024;
 const MAX_PAGES: u64 = 65_536;
 
 /// The engine's version, part of every compiled module's cache key.
-pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v1");
+pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v2");
 
 /// Why a module could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -218,6 +218,7 @@ impl Linker {
 #[derive(Clone)]
 pub struct Module {
     compiled: Arc<Compiled>,
+    ops: Arc<[execute::Op]>,
     key: [u8; 32],
 }
 
@@ -231,6 +232,7 @@ impl Module {
     pub fn new(wasm: &[u8]) -> Result<Module, CompileError> {
         let compiled = compile::compile(wasm)?;
         Ok(Module {
+            ops: execute::lower(&compiled.code).into(),
             compiled: Arc::new(compiled),
             key: Module::cache_key(wasm),
         })
@@ -378,6 +380,7 @@ impl Table {
 /// the instance or its state).
 pub struct Instance {
     module: Arc<Compiled>,
+    ops: Arc<[execute::Op]>,
     memory: Vec<u8>,
     memory_pages: u32,
     memory_max_pages: u32,
@@ -387,6 +390,7 @@ pub struct Instance {
     dropped_elements: Vec<bool>,
     host_functions: Vec<Option<HostFunc>>,
     stack: Vec<u64>,
+    native_stack_used: usize,
 }
 
 impl Instance {
@@ -456,8 +460,10 @@ impl Instance {
             dropped_elements: vec![false; compiled.elements.len()],
             host_functions,
             stack: vec![0; execute::stack_capacity(compiled.max_frame_slots)],
+            native_stack_used: 0,
             globals,
             module: compiled.clone(),
+            ops: module.ops.clone(),
         };
         // Element segments, then data segments, in order (WebAssembly 2.0).
         for (index, segment) in compiled.elements.iter().enumerate() {
@@ -528,6 +534,17 @@ impl Instance {
     /// The instance's linear memory, writable.
     pub fn memory_mut(&mut self) -> &mut [u8] {
         &mut self.memory
+    }
+
+    /// Native stack, in bytes, that the executor's handler chain held when
+    /// the last call into WebAssembly code ended (returned or trapped); 0
+    /// before any. A diagnostic: the executor passes control from
+    /// instruction to instruction by jumps, so this is a small constant of
+    /// the build, whatever the code ran; a value that grows with the work a
+    /// call did means a handler made a real call, and a long run would
+    /// exhaust the thread's stack. The test suites check it.
+    pub fn native_stack_used(&self) -> usize {
+        self.native_stack_used
     }
 
     /// The value of an exported global.
@@ -786,6 +803,58 @@ mod tests {
             .call("f", &[Value::I64(3)], 1_000)
             .expect("call made");
         assert_eq!(outcome.result, Err(TrapKind::Host(7)));
+    }
+
+    #[test]
+    fn threaded_dispatch_keeps_the_native_stack_flat() {
+        // A million iterations over calls (direct, indirect, returning),
+        // branches of every shape, loads, stores, globals, select, memory
+        // size and charges, on a thread with a small native stack: a handler
+        // that called the next one instead of jumping would overflow it.
+        let module = compile_wat(
+            r#"(module
+                 (memory 1)
+                 (global $g (mut i64) (i64.const 0))
+                 (table 2 funcref)
+                 (elem (i32.const 0) $inc $dec)
+                 (type $t (func (param i64) (result i64)))
+                 (func $inc (type $t) (i64.add (local.get 0) (i64.const 1)))
+                 (func $dec (type $t) (i64.sub (local.get 0) (i64.const 1)))
+                 (func (export "run") (param $n i32) (result i64)
+                   (local $i i32) (local $acc i64)
+                   (loop $top
+                     (local.set $acc (call $inc (local.get $acc)))
+                     (local.set $acc
+                       (call_indirect (type $t) (local.get $acc) (i32.and (local.get $i) (i32.const 1))))
+                     (i64.store (i32.and (local.get $i) (i32.const 1023)) (local.get $acc))
+                     (local.set $acc (i64.add (local.get $acc)
+                       (i64.load (i32.and (local.get $i) (i32.const 1023)))))
+                     (global.set $g (select (global.get $g) (local.get $acc) (local.get $i)))
+                     (block $b (block $a
+                       (br_table $a $b (i32.and (local.get $i) (i32.const 1))))
+                       (local.set $acc (i64.xor (local.get $acc) (i64.extend_i32_u (memory.size)))))
+                     (if (i32.eqz (local.get $i)) (then (nop)) (else (nop)))
+                     (br_if $top (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                           (local.get $n))))
+                   (local.get $acc)))"#,
+        );
+        let used = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
+                let outcome = instance
+                    .call("run", &[Value::I32(1_000_000)], u64::MAX)
+                    .expect("call made");
+                assert!(outcome.result.is_ok(), "{outcome:?}");
+                instance.native_stack_used()
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no native stack overflow");
+        assert!(
+            used > 0 && used <= 256,
+            "native stack held at the end: {used} bytes"
+        );
     }
 
     #[test]
