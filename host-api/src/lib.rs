@@ -1,75 +1,50 @@
-//! The host API: what contracts can import.
+#![doc = include_str!("decisions.md")]
 //!
-//! This crate holds the manifest, the one list of every name a contract module
-//! may import or that the VM reserves. The instrumenter's import check takes
-//! its list from here ([`allowed_imports`]); the host-API issue adds the
-//! storage, crypto, event, context and call functions with their cost models,
-//! and the linker table, the SDK bindings and `docs/host-api.md` follow from
-//! the same list.
+//! # This crate
+//!
+//! - [`manifest`]: [`MANIFEST`], the one list of every host function, with
+//!   signatures, prices ([`Cost`]) and docs; [`allowed_imports`] and
+//!   [`instrument_config`] give it to the instrumenter, [`linker`] builds
+//!   the engine's linker from it (checked against [`implemented`]),
+//!   [`docs`] renders `docs/host-api.md`, [`manifest_hash`] identifies it.
+//! - [`runtime`]: [`Runtime`] (deploy, execute), [`Receipt`] and
+//!   [`DebugInfo`].
+//! - [`storage`]: [`StorageBackend`], [`MemoryStorage`], overlays.
+//! - [`codes`]: [`HostTrap`], [`CallStatus`]; [`limits`]: the run-time limits.
+//! - [`crypto`]: SHA-256 and secp256k1 ECDSA, shared with the node simulator.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION, ValType};
+pub mod codes;
+pub mod crypto;
+pub mod docs;
+mod env;
+mod host;
+pub mod limits;
+pub mod manifest;
+pub mod runtime;
+pub mod storage;
 
-/// Who provides an entry of the manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    /// Injected by the instrumenter; uploaded modules may not import it.
-    Metering,
-    /// Implemented by the host; uploaded modules may import it.
-    Host,
-}
+use gasworks_vm::engine::Linker;
+use gasworks_vm::instrument::ValType;
 
-/// One entry of the manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ManifestEntry {
-    /// Import module name.
-    pub module: &'static str,
-    /// Import field name.
-    pub name: &'static str,
-    /// Parameter types.
-    pub params: &'static [ValType],
-    /// Result types.
-    pub results: &'static [ValType],
-    /// Who provides it.
-    pub provider: Provider,
-    /// What it does, for `docs/host-api.md`.
-    pub doc: &'static str,
-}
-
-/// Every importable or reserved function.
-pub const MANIFEST: &[ManifestEntry] = &[
-    ManifestEntry {
-        module: METERING_MODULE,
-        name: GAS_FUNCTION,
-        params: &[ValType::I64],
-        results: &[],
-        provider: Provider::Metering,
-        doc: "Charges gas: subtracts the argument (unsigned) from the gas left; \
-              traps with out-of-gas, consuming all gas, when it exceeds what is left.",
-    },
-    ManifestEntry {
-        module: METERING_MODULE,
-        name: STACK_EXHAUSTED_FUNCTION,
-        params: &[],
-        results: &[],
-        provider: Provider::Metering,
-        doc: "Traps with stack-exhausted; called by the injected stack prologue.",
-    },
-];
+pub use codes::{CallStatus, HostTrap, NOT_FOUND};
+pub use env::{AbortRecord, Address, BlockEnv, CallRecord, DebugInfo, Event, LogRecord};
+pub use manifest::{
+    CALL_COST, Cost, HOST_MODULE, MANIFEST, ManifestEntry, Provider, host_entry, manifest_hash,
+};
+pub use runtime::{
+    CallRequest, DeployError, Deployed, ENTRY_POINT, ExecuteError, Receipt, Runtime,
+};
+pub use storage::{MemoryStorage, StorageBackend, StorageChange, StorageError};
 
 /// The host functions uploaded modules may import, for the instrumenter.
 pub fn allowed_imports() -> Vec<gasworks_vm::HostImport> {
     MANIFEST
         .iter()
         .filter(|entry| entry.provider == Provider::Host)
-        .map(|entry| gasworks_vm::HostImport {
-            module: entry.module,
-            name: entry.name,
-            params: entry.params,
-            results: entry.results,
-        })
+        .map(ManifestEntry::import)
         .collect()
 }
 
@@ -82,9 +57,59 @@ pub fn instrument_config() -> gasworks_vm::InstrumentConfig {
     }
 }
 
+/// The engine linker with every host function of the manifest: one
+/// registration loop over the entries, each implementation looked up by
+/// name and given the entry's price. An implementation is registered with
+/// the signature its Rust types give; a test checks it is the manifest's,
+/// and that every host entry has an implementation and vice versa.
+pub fn linker() -> Linker {
+    let implementations = host::implementations();
+    let mut linker = Linker::new();
+    for entry in MANIFEST
+        .iter()
+        .filter(|entry| entry.provider == Provider::Host)
+    {
+        if let Some(implementation) = implementations.iter().find(|i| i.name == entry.name) {
+            linker.define(
+                entry.module,
+                entry.name,
+                implementation.params,
+                implementation.results,
+                (implementation.make)(&entry.cost),
+            );
+        }
+    }
+    linker
+}
+
+/// An implemented host function's name and the signature its Rust types
+/// give (for the manifest check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Implemented {
+    /// Import name (module [`HOST_MODULE`]).
+    pub name: &'static str,
+    /// Parameter types.
+    pub params: &'static [ValType],
+    /// Result types.
+    pub results: &'static [ValType],
+}
+
+/// Every implemented host function.
+pub fn implemented() -> Vec<Implemented> {
+    host::implementations()
+        .iter()
+        .map(|i| Implemented {
+            name: i.name,
+            params: i.params,
+            results: i.results,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE};
 
     #[test]
     fn metering_entries_are_reserved_not_importable() {
@@ -98,5 +123,43 @@ mod tests {
                 .iter()
                 .any(|e| e.module == METERING_MODULE && e.name == GAS_FUNCTION)
         );
+    }
+
+    #[test]
+    fn every_host_entry_is_implemented_with_its_signature_and_vice_versa() {
+        let implemented = implemented();
+        let mut problems = Vec::new();
+        for entry in MANIFEST.iter().filter(|e| e.provider == Provider::Host) {
+            match implemented.iter().find(|i| i.name == entry.name) {
+                None => problems.push(format!("{}: no implementation", entry.name)),
+                Some(i) if i.params != entry.params || i.results != entry.results => {
+                    problems.push(format!(
+                        "{}: manifest {:?} -> {:?}, implementation {:?} -> {:?}",
+                        entry.name, entry.params, entry.results, i.params, i.results
+                    ))
+                }
+                Some(_) => {}
+            }
+            if entry.param_names.len() != entry.params.len() {
+                problems.push(format!("{}: parameter names do not match", entry.name));
+            }
+            if entry.module != HOST_MODULE {
+                problems.push(format!("{}: not in module {HOST_MODULE}", entry.name));
+            }
+        }
+        for i in &implemented {
+            if host_entry(i.name).is_none() {
+                problems.push(format!("{}: implemented but not in the manifest", i.name));
+            }
+            if implemented.iter().filter(|j| j.name == i.name).count() != 1 {
+                problems.push(format!("{}: implemented twice", i.name));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn call_entry_uses_the_call_cost() {
+        assert_eq!(host_entry("call").map(|e| e.cost), Some(CALL_COST));
     }
 }
