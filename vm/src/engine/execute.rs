@@ -32,6 +32,7 @@
 #![allow(unsafe_code)]
 
 use std::any::Any;
+use std::cell::RefCell;
 
 use super::code::{FromSlot, Instr, REF_NULL, Slot, ToSlot};
 use super::compile::{Compiled, Function, ImportKind};
@@ -50,6 +51,60 @@ const SLACK_SLOTS: usize = 64 * 1024;
 /// Value-stack capacity for a module whose largest frame is `max_frame`.
 pub(crate) fn stack_capacity(max_frame: u32) -> usize {
     crate::instrument::STACK_LIMIT as usize + 2 * max_frame as usize + SLACK_SLOTS
+}
+
+/// How many value stacks a thread keeps for reuse.
+const POOLED_STACKS: usize = 4;
+
+thread_local! {
+    /// Value stacks given back after calls, for the next calls on this
+    /// thread (nested calls through host functions take one each).
+    static POOL: RefCell<Vec<Vec<u64>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A value stack lent to one call: taken from this thread's pool (or
+/// allocated) and given back afterwards, so that instantiating a module
+/// allocates none and calls reuse one that is already in the cache. Its
+/// slots are not cleared between calls, which no code can observe: a
+/// function's parameters are written by its caller, its locals zeroed by
+/// `enter`, every operand slot written before it is read (the compiler
+/// allocates operand slots for values produced in validated order), and
+/// host functions' result slots are cleared before the host runs.
+pub(crate) struct ValueStack(Vec<u64>);
+
+impl ValueStack {
+    /// A stack of at least `slots` slots.
+    pub fn take(slots: usize) -> ValueStack {
+        let pooled = POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let index = pool.iter().position(|stack| stack.len() >= slots)?;
+            Some(pool.swap_remove(index))
+        });
+        ValueStack(pooled.unwrap_or_else(|| vec![0; slots]))
+    }
+
+    /// Returns the stack to this thread's pool.
+    pub fn give_back(self) {
+        POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_STACKS {
+                pool.push(self.0);
+            }
+        });
+    }
+}
+
+impl std::ops::Deref for ValueStack {
+    type Target = [u64];
+    fn deref(&self) -> &[u64] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ValueStack {
+    fn deref_mut(&mut self) -> &mut [u64] {
+        &mut self.0
+    }
 }
 
 /// Gas accounting of one call.
@@ -788,12 +843,14 @@ impl Exec<'_> {
                 many = slots[..params].to_vec();
                 &many
             };
+            let results = &mut slots[..signature.results.len()];
+            results.fill(0);
             let mut caller = Caller {
                 memory: &mut self.instance.memory,
                 gas_left: &mut gas.left,
                 context: &mut *self.context,
             };
-            (host)(&mut caller, args, &mut slots[..signature.results.len()])
+            (host)(&mut caller, args, results)
         };
         self.gas_left = gas.left;
         result

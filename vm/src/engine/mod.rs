@@ -389,7 +389,9 @@ pub struct Instance {
     dropped_data: Vec<bool>,
     dropped_elements: Vec<bool>,
     host_functions: Vec<Option<HostFunc>>,
-    stack: Vec<u64>,
+    /// Value slots a call needs ([`execute::stack_capacity`]); the stack
+    /// itself is lent by [`execute::ValueStack`] for each call.
+    stack_slots: usize,
     native_stack_used: usize,
 }
 
@@ -459,7 +461,7 @@ impl Instance {
             dropped_data: vec![false; compiled.data.len()],
             dropped_elements: vec![false; compiled.elements.len()],
             host_functions,
-            stack: vec![0; execute::stack_capacity(compiled.max_frame_slots)],
+            stack_slots: execute::stack_capacity(compiled.max_frame_slots),
             native_stack_used: 0,
             globals,
             module: compiled.clone(),
@@ -494,13 +496,13 @@ impl Instance {
         // without a gas limit.
         if let Some(start) = compiled.start {
             let imported = compiled.imports.len() as u32;
-            let mut stack = std::mem::take(&mut instance.stack);
+            let mut stack = execute::ValueStack::take(instance.stack_slots);
             let mut gas = execute::Gas { left: u64::MAX };
             let result = match start.checked_sub(imported) {
                 Some(defined) => instance.execute(defined, &mut stack, &mut gas, &mut ()),
                 None => instance.call_host_export(start, &mut stack, &mut gas, &mut ()),
             };
-            instance.stack = stack;
+            stack.give_back();
             result.map_err(InstantiationError::Trap)?;
         }
         Ok(instance)
@@ -614,7 +616,7 @@ impl Instance {
         let height = module
             .stack_global
             .and_then(|g| self.globals.get(g as usize).copied());
-        let mut stack = std::mem::take(&mut self.stack);
+        let mut stack = execute::ValueStack::take(self.stack_slots);
         for (slot, arg) in stack.iter_mut().zip(args) {
             *slot = arg.to_slot();
         }
@@ -632,7 +634,7 @@ impl Instance {
                 .map(|(ty, slot)| Value::from_slot(*slot, *ty))
                 .collect()
         });
-        self.stack = stack;
+        stack.give_back();
         if let (Err(_), Some(height), Some(global)) = (&result, height, module.stack_global) {
             self.globals[global as usize] = height;
         }
@@ -664,6 +666,7 @@ impl Instance {
                 let signature =
                     &module.signatures[module.imports[import as usize].signature as usize];
                 let args: Vec<u64> = stack[..signature.params.len()].to_vec();
+                stack[..signature.results.len()].fill(0);
                 let mut caller = Caller {
                     memory: &mut self.memory,
                     gas_left: &mut gas.left,
