@@ -282,15 +282,17 @@ macro_rules! define_instr {
             Call { func: u32, base: Slot },
             /// Call through `table` at the index in `index`, expecting the
             /// signature `ty` (an index into the module's signatures).
-            CallIndirect { ty: u32, table: u32, index: Slot, base: Slot },
+            CallIndirect { ty: u32, table: u16, index: Slot, base: Slot },
             /// Call host import `import`; arguments and results at `base`.
             CallHost { import: u32, base: Slot },
             /// Charge a constant amount of gas.
             ChargeGas(u64),
             /// The instrumenter's stack prologue, fused: `height = global +
             /// frame` (wrapping `i32`), stored in `local` and `global`; trap
-            /// with *stack exhausted* when `height > limit` (unsigned).
-            StackEnter { global: u32, frame: u32, local: Slot, limit: u32 },
+            /// with *stack exhausted* when `height >`
+            /// [`STACK_LIMIT`](crate::instrument::STACK_LIMIT) (unsigned;
+            /// prologues with another limit are not fused).
+            StackEnter { global: u32, frame: u32, local: Slot },
             /// Charge the amount of gas in a slot (a dynamic cost).
             ChargeGasSlot(Slot),
             /// `dst = value`.
@@ -298,7 +300,11 @@ macro_rules! define_instr {
             /// `dst = src`.
             Copy { dst: Slot, src: Slot },
             /// `dst = if cond != 0 { a } else { b }`.
-            Select { dst: Slot, a: Slot, b: Slot, cond: Slot },
+            /// (Operand slots below 65,536; else `Copy` and `SelectIfZero`.)
+            Select { dst: Slot, a: u16, b: u16, cond: u16 },
+            /// `if cond == 0 { dst = b }`: the second half of a `select` whose
+            /// operands do not fit [`Instr::Select`] (reads `dst`).
+            SelectIfZero { dst: Slot, b: Slot, cond: Slot },
             /// `dst = global`.
             GlobalGet { dst: Slot, global: u32 },
             /// `global = src`.
@@ -415,3 +421,7 @@ macro_rules! define_instr {
 }
 
 for_each_numeric!(define_instr);
+
+// An instruction is 16 bytes, so that an executable op (instruction and
+// handler address) is 24: fields are chosen to keep it so.
+const _: () = assert!(size_of::<Instr>() == 16);

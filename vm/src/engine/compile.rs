@@ -814,13 +814,12 @@ impl<'a> Translator<'a> {
                 && bound == s2
                 && target as usize == end
                 && local < self.locals
-                && u32::try_from(limit).is_ok() =>
+                && limit == u64::from(crate::instrument::STACK_LIMIT) =>
             {
                 Instr::StackEnter {
                     global,
                     frame: frame as u32,
                     local,
-                    limit: limit as u32,
                 }
             }
             _ => return,

@@ -447,15 +447,14 @@ fn control_handler(instr: &Instr) -> Handler {
             Instr::StackEnter {
                 global,
                 frame,
-                local,
-                limit
+                local
             },
             |ip, fp, gas, mem, len, st| {
                 let height_slot = &mut st.instance.globals[global as usize];
                 let height = (*height_slot as u32).wrapping_add(frame);
                 *height_slot = u64::from(height);
                 set!(fp, local, u64::from(height));
-                if height > limit {
+                if height > crate::instrument::STACK_LIMIT {
                     return trap(st, gas, TrapKind::StackExhausted);
                 }
                 next!(step!(ip), fp, gas, mem, len, st)
@@ -516,6 +515,15 @@ fn control_handler(instr: &Instr) -> Handler {
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
+        Instr::SelectIfZero { .. } => handler!(
+            Instr::SelectIfZero { dst, b, cond },
+            |ip, fp, gas, mem, len, st| {
+                if get!(fp, cond) as u32 == 0 {
+                    set!(fp, dst, get!(fp, b));
+                }
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
         Instr::GlobalGet { .. } => handler!(
             Instr::GlobalGet { dst, global },
             |ip, fp, gas, mem, len, st| {
@@ -543,7 +551,11 @@ fn control_handler(instr: &Instr) -> Handler {
                 base
             },
             |ip, fp, gas, mem, len, st| {
-                let callee = trap_on_err!(st, gas, st.resolve_indirect(ty, table, get!(fp, index)));
+                let callee = trap_on_err!(
+                    st,
+                    gas,
+                    st.resolve_indirect(ty, u32::from(table), get!(fp, index))
+                );
                 let imported = st.compiled.imports.len() as u32;
                 if callee < imported {
                     st.gas_left = gas;

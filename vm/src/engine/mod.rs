@@ -861,6 +861,60 @@ mod tests {
     }
 
     #[test]
+    fn select_with_operand_slots_beyond_16_bits() {
+        // 70,000 values below the operands put `b` and `cond` in slots that
+        // do not fit `Select`: the compiler falls back to `Copy` (when `a`
+        // is elsewhere) and `SelectIfZero`.
+        let pad = 70_000;
+        let pushes = "(i32.const 0)\n".repeat(pad);
+        let drops = "drop\n".repeat(pad);
+        let wat = format!(
+            r#"(module
+                 (func (export "local_a") (param i32 i32) (result i32) (local i32)
+                   {pushes}
+                   (local.set 2 (select (local.get 1) (i32.const 9) (local.get 0)))
+                   {drops}
+                   (local.get 2))
+                 (func (export "operand_a") (param i32) (result i32) (local i32)
+                   {pushes}
+                   (local.set 1 (select (i32.const 7) (i32.const 9) (local.get 0)))
+                   {drops}
+                   (local.get 1)))"#
+        );
+        let module = Module::new(&wat::parse_str(&wat).expect("parses")).expect("compiles");
+        let code = &module.compiled.code;
+        assert!(
+            code.iter().any(|i| matches!(i, Instr::SelectIfZero { .. })),
+            "fallback used"
+        );
+        assert!(
+            !code.iter().any(|i| matches!(i, Instr::Select { .. })),
+            "no narrow select"
+        );
+        let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
+        for (cond, expected) in [(1, 5), (0, 9)] {
+            let outcome = instance
+                .call("local_a", &[Value::I32(cond), Value::I32(5)], u64::MAX)
+                .expect("call made");
+            assert_eq!(
+                outcome.result,
+                Ok(vec![Value::I32(expected)]),
+                "cond {cond}"
+            );
+        }
+        for (cond, expected) in [(1, 7), (0, 9)] {
+            let outcome = instance
+                .call("operand_a", &[Value::I32(cond)], u64::MAX)
+                .expect("call made");
+            assert_eq!(
+                outcome.result,
+                Ok(vec![Value::I32(expected)]),
+                "cond {cond}"
+            );
+        }
+    }
+
+    #[test]
     fn cache_key_covers_code_and_engine() {
         assert_ne!(Module::cache_key(b"a"), Module::cache_key(b"b"));
         assert_eq!(Module::cache_key(b"a"), Module::cache_key(b"a"));

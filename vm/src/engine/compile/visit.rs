@@ -525,13 +525,15 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
             .get(type_index as usize)
             .map(|t| (t.params().len() as u32, t.results().len() as u32))
             .unwrap_or((0, 0));
+        let table = u16::try_from(table_index)
+            .map_err(|_| unsupported("more than 65,536 tables", self.offset))?;
         self.materialize_all();
         let index = self.top(0);
         self.pop(1);
         let base = self.slot(self.height() - params);
         self.emit(Instr::CallIndirect {
             ty: signature,
-            table: table_index,
+            table,
             index,
             base,
         });
@@ -549,7 +551,17 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         let (a, b, cond) = (self.top(2), self.top(1), self.top(0));
         self.pop(3);
         let dst = self.push_slot();
-        self.emit(Instr::Select { dst, a, b, cond });
+        match (u16::try_from(a), u16::try_from(b), u16::try_from(cond)) {
+            (Ok(a), Ok(b), Ok(cond)) => self.emit(Instr::Select { dst, a, b, cond }),
+            _ => {
+                // `dst` is the operand slot below `b` and `cond`, so
+                // writing `a` into it first clobbers neither.
+                if a != dst {
+                    self.emit(Instr::Copy { dst, src: a });
+                }
+                self.emit(Instr::SelectIfZero { dst, b, cond });
+            }
+        }
         Ok(())
     }
 
