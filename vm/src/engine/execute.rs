@@ -148,20 +148,42 @@ pub(crate) struct Op {
 }
 
 /// Lowers compiled code to executable ops.
+///
+/// Branches whose destination begins with a gas charge (a metered block's
+/// head: the loop head after a back edge, the block after a `br_if` not
+/// taken) get a handler that makes the charge itself, reading the amount
+/// from the `ChargeGas` op, and goes on after it: one dispatch less per
+/// metered block entered by a branch. The charge is the same and comes at
+/// the same point, before anything of the block runs; the `ChargeGas` op
+/// stays for the paths that reach it otherwise.
 pub(crate) fn lower(code: &[Instr]) -> Box<[Op]> {
+    let charges_at = |pc: usize| matches!(code.get(pc), Some(Instr::ChargeGas(_)));
     code.iter()
         .enumerate()
         .map(|(pc, instr)| {
             let mut instr = *instr;
+            let mut fuse = Fuse::default();
             if let Some(target) = instr.target_mut() {
+                fuse.taken = charges_at(*target as usize);
                 *target = target.wrapping_sub(pc as u32);
             }
+            fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(pc + 1);
             Op {
-                handler: handler_of(&instr),
+                handler: handler_of(&instr, fuse),
                 instr,
             }
         })
         .collect()
+}
+
+/// Which destinations of a branch begin with a `ChargeGas` that its
+/// handler makes itself.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fuse {
+    /// The branch target.
+    taken: bool,
+    /// The next op (a conditional branch not taken).
+    next: bool,
 }
 
 /// A suspended caller.
@@ -320,6 +342,66 @@ fn native_depth(entry_sp: usize) -> usize {
     entry_sp.saturating_sub(std::hint::black_box(std::ptr::addr_of!(here)) as usize)
 }
 
+/// Makes the charge of the `ChargeGas` op at `$to` and runs the op after
+/// it (tail call).
+macro_rules! charged_next {
+    ($to:expr, $fp:expr, $gas:expr, $mem:expr, $len:expr, $st:expr) => {{
+        let to: *const Op = $to;
+        // SAFETY: `to` is an op of the module (CODE INVARIANT).
+        let Instr::ChargeGas(amount) = (unsafe { (*to).instr }) else {
+            // SAFETY: `lower` fuses a destination only when its op is a
+            // `ChargeGas`.
+            unsafe { std::hint::unreachable_unchecked() }
+        };
+        if amount > $gas {
+            return trap($st, 0, TrapKind::OutOfGas);
+        }
+        next!(step!(to), $fp, $gas - amount, $mem, $len, $st)
+    }};
+}
+
+/// Defines the four handlers of a branch (each destination charging or
+/// not, see [`lower`]) and picks the one `$fuse` asks for. `$cond` decides
+/// whether the branch is taken.
+macro_rules! branch_handler {
+    ($fuse:expr, $pat:pat, |$ip:ident, $fp:ident, $gas:ident, $mem:ident, $len:ident, $st:ident, $target:ident| $cond:expr) => {{
+        #[allow(unused_variables)]
+        fn handler<const TAKEN: bool, const NEXT: bool>(
+            $ip: *const Op,
+            $fp: *mut u64,
+            $gas: u64,
+            $mem: *mut u8,
+            $len: u64,
+            $st: &mut Exec<'_>,
+        ) -> Exit {
+            // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+            let instr = unsafe { (*$ip).instr };
+            let $pat = instr else {
+                // SAFETY: `lower` pairs each instruction with the handler of
+                // its variant, so no other variant reaches this handler.
+                unsafe { std::hint::unreachable_unchecked() }
+            };
+            if $cond {
+                if TAKEN {
+                    charged_next!(jump!($ip, $target), $fp, $gas, $mem, $len, $st)
+                }
+                next!(jump!($ip, $target), $fp, $gas, $mem, $len, $st)
+            }
+            if NEXT {
+                charged_next!(step!($ip), $fp, $gas, $mem, $len, $st)
+            }
+            next!(step!($ip), $fp, $gas, $mem, $len, $st)
+        }
+        let fuse: Fuse = $fuse;
+        match (fuse.taken, fuse.next) {
+            (false, false) => handler::<false, false> as Handler,
+            (false, true) => handler::<false, true> as Handler,
+            (true, false) => handler::<true, false> as Handler,
+            (true, true) => handler::<true, true> as Handler,
+        }
+    }};
+}
+
 /// Ends the run with a trap, recording the gas left.
 #[cold]
 #[inline(never)]
@@ -353,7 +435,7 @@ macro_rules! trap_on_err {
 }
 
 /// The handler of `instr`'s variant.
-fn handler_of(instr: &Instr) -> Handler {
+fn handler_of(instr: &Instr, fuse: Fuse) -> Handler {
     macro_rules! handlers {
         (
             binops { $( $bin:ident $(/ $binimm:ident)? ($ba:ident: $bta:ty, $bb:ident: $btb:ty) -> $btr:ty $bbody:block )* }
@@ -410,14 +492,14 @@ fn handler_of(instr: &Instr) -> Handler {
                     }),
                 )*
                 $(
-                    Instr::$branch { .. } => handler!(Instr::$branch { a, b, target }, |ip, fp, gas, mem, len, st| {
-                        if <$cty>::from_slot(get!(fp, a)) $cop <$cty>::from_slot(get!(fp, b)) {
-                            next!(jump!(ip, target), fp, gas, mem, len, st)
-                        }
-                        next!(step!(ip), fp, gas, mem, len, st)
-                    }),
+                    Instr::$branch { .. } => branch_handler!(
+                        fuse,
+                        Instr::$branch { a, b, target },
+                        |ip, fp, gas, mem, len, st, target|
+                            <$cty>::from_slot(get!(fp, a)) $cop <$cty>::from_slot(get!(fp, b))
+                    ),
                 )*
-                other => control_handler(other),
+                other => control_handler(other, fuse),
             }
         };
     }
@@ -426,7 +508,7 @@ fn handler_of(instr: &Instr) -> Handler {
 
 /// Handlers of the control, metering, variable, memory and table
 /// instructions.
-fn control_handler(instr: &Instr) -> Handler {
+fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
     match instr {
         Instr::ChargeGas(_) => handler!(Instr::ChargeGas(amount), |ip, fp, gas, mem, len, st| {
             if amount > gas {
@@ -470,26 +552,20 @@ fn control_handler(instr: &Instr) -> Handler {
             set!(fp, dst, get!(fp, src));
             next!(step!(ip), fp, gas, mem, len, st)
         }),
-        Instr::Br(_) => handler!(Instr::Br(target), |ip, fp, gas, mem, len, st| {
-            next!(jump!(ip, target), fp, gas, mem, len, st)
-        }),
-        Instr::BrIfNez { .. } => handler!(
-            Instr::BrIfNez { cond, target },
-            |ip, fp, gas, mem, len, st| {
-                if get!(fp, cond) as u32 != 0 {
-                    next!(jump!(ip, target), fp, gas, mem, len, st)
-                }
-                next!(step!(ip), fp, gas, mem, len, st)
-            }
+        Instr::Br(_) => branch_handler!(
+            fuse,
+            Instr::Br(target),
+            |ip, fp, gas, mem, len, st, target| true
         ),
-        Instr::BrIfEqz { .. } => handler!(
+        Instr::BrIfNez { .. } => branch_handler!(
+            fuse,
+            Instr::BrIfNez { cond, target },
+            |ip, fp, gas, mem, len, st, target| get!(fp, cond) as u32 != 0
+        ),
+        Instr::BrIfEqz { .. } => branch_handler!(
+            fuse,
             Instr::BrIfEqz { cond, target },
-            |ip, fp, gas, mem, len, st| {
-                if get!(fp, cond) as u32 == 0 {
-                    next!(jump!(ip, target), fp, gas, mem, len, st)
-                }
-                next!(step!(ip), fp, gas, mem, len, st)
-            }
+            |ip, fp, gas, mem, len, st, target| get!(fp, cond) as u32 == 0
         ),
         Instr::BrTable { .. } => handler!(
             Instr::BrTable {
