@@ -1,0 +1,65 @@
+//! Building a contract crate to wasm from a test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Why a build failed.
+#[derive(Debug)]
+pub struct BuildError(pub String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds the contract crate at `crate_dir` (its `Cargo.toml`) with
+/// `cargo build --release --target wasm32-unknown-unknown` into
+/// `target_dir`, and returns the path of `NAME.wasm` (`name` is the
+/// crate's library name).
+///
+/// `target_dir` must not be the target directory of the `cargo test` that
+/// runs this: cargo holds a lock on it for the whole test run, and the
+/// nested build would wait for it forever. Use a directory of its own, for
+/// example `concat!(env!("CARGO_TARGET_TMPDIR"), "/contracts")` in an
+/// integration test. `RUSTFLAGS` and its variants are cleared, so that the
+/// contract's own `.cargo/config.toml` and profile decide the flags.
+///
+/// # Errors
+///
+/// [`BuildError`] when cargo cannot run or the build fails (with cargo's
+/// output).
+pub fn build_wasm(crate_dir: &Path, target_dir: &Path, name: &str) -> Result<PathBuf, BuildError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(crate_dir)
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .map_err(|e| BuildError(format!("cannot run cargo: {e}")))?;
+    if !output.status.success() {
+        return Err(BuildError(format!(
+            "cargo build failed in {}:\n{}",
+            crate_dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let wasm = target_dir
+        .join("wasm32-unknown-unknown/release")
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    if wasm.is_file() {
+        Ok(wasm)
+    } else {
+        Err(BuildError(format!(
+            "the build did not produce {}",
+            wasm.display()
+        )))
+    }
+}
