@@ -29,6 +29,7 @@ use wasmparser::{
 };
 
 use super::code::{Instr, REF_NULL, Slot};
+use super::execute::Op;
 use super::{CompileError, Export};
 use crate::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
 use crate::trap::TrapKind;
@@ -108,7 +109,8 @@ pub(crate) struct DataSegment {
 /// A compiled module: internal code plus what instantiation needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    pub code: Vec<Instr>,
+    /// The code, executable after [`super::execute::lower`].
+    pub code: Vec<Op>,
     pub br_tables: Vec<u32>,
     pub signatures: Vec<Signature>,
     pub imports: Vec<Import>,
@@ -344,7 +346,9 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
         }
     }
     // A sentinel after the last function: execution never gets here.
-    compiled.code.push(Instr::Trap(TrapKind::Unreachable));
+    compiled
+        .code
+        .push(Op::new(Instr::Trap(TrapKind::Unreachable)));
     compiled.signatures = signatures;
     let instrumented = compiled
         .imports
@@ -458,7 +462,7 @@ impl<'a> Translator<'a> {
     }
 
     fn emit(&mut self, instr: Instr) {
-        self.out.code.push(instr);
+        self.out.code.push(Op::new(instr));
     }
 
     /// The slot of stack position `position`.
@@ -706,7 +710,7 @@ impl<'a> Translator<'a> {
         for patch in patches {
             match patch {
                 Patch::Instr(at) => {
-                    if let Some(t) = self.out.code[at].target_mut() {
+                    if let Some(t) = self.out.code[at].instr.target_mut() {
                         *t = target;
                     }
                 }
@@ -718,7 +722,7 @@ impl<'a> Translator<'a> {
     /// The last instruction emitted, when no label lies after it.
     fn last_instruction(&self) -> Option<&Instr> {
         if self.pc() > self.label_pc {
-            self.out.code.last()
+            self.out.code.last().map(|op| &op.instr)
         } else {
             None
         }
@@ -760,7 +764,12 @@ impl<'a> Translator<'a> {
         if self.pc() <= self.label_pc {
             return false;
         }
-        match self.out.code.last_mut().and_then(Instr::result_slot_mut) {
+        match self
+            .out
+            .code
+            .last_mut()
+            .and_then(|op| op.instr.result_slot_mut())
+        {
             Some(dst) if *dst == src => {
                 *dst = local;
                 true
@@ -773,14 +782,17 @@ impl<'a> Translator<'a> {
     /// so far (after the entry charge), by one [`Instr::StackEnter`].
     fn fuse_stack_prologue(&mut self) {
         let mut start = self.entry;
-        if let Some(Instr::ChargeGas(_)) = self.out.code.get(start) {
+        if let Some(Instr::ChargeGas(_)) = self.out.code.get(start).map(|op| op.instr) {
             start += 1;
         }
         let end = self.out.code.len();
-        let Some(code) = self.out.code.get(start..end) else {
+        let Some(window) = self.out.code.get(start..end) else {
             return;
         };
-        let fused = match *code {
+        let Ok(code) = <&[Op; 6]>::try_from(window) else {
+            return;
+        };
+        let fused = match code.map(|op| op.instr) {
             // `global.get; i32.const F; i32.add; local.tee b; global.set;
             // local.get b; i32.const L; i32.gt_u; if; call $stack_exhausted;
             // end`, as the compiler folds it (the constant into the
@@ -825,7 +837,7 @@ impl<'a> Translator<'a> {
             _ => return,
         };
         self.out.code.truncate(start);
-        self.out.code.push(fused);
+        self.out.code.push(Op::new(fused));
         self.label_pc = self.pc();
     }
 
@@ -849,7 +861,7 @@ impl<'a> Translator<'a> {
                 ImportKind::Gas => {
                     let amount = self.top(0);
                     // `i64.const N; call $gas` with no label in between.
-                    let fused = match self.out.code.last() {
+                    let fused = match self.out.code.last().map(|op| &op.instr) {
                         Some(Instr::Const { dst, value })
                             if *dst == amount && self.pc() > self.label_pc =>
                         {

@@ -137,17 +137,35 @@ pub(crate) type Exit = Result<(), TrapKind>;
 pub(crate) type Handler =
     for<'e, 'a> fn(*const Op, *mut u64, u64, *mut u8, u64, &'e mut Exec<'a>) -> Exit;
 
-/// An executable instruction: the instruction with its handler. Branch
-/// targets are relative to the instruction's own position (two's
-/// complement in the `u32` target field); `br_table` entries and call
-/// entries stay absolute.
+/// An executable instruction: the instruction with its handler. The
+/// compiler emits ops with no handler yet; [`lower`] gives them theirs.
+/// After lowering, branch targets are relative to the op's own position
+/// (two's complement in the `u32` target field); `br_table` entries and
+/// call entries stay absolute.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     handler: Handler,
-    instr: Instr,
+    pub instr: Instr,
 }
 
-/// Lowers compiled code to executable ops.
+impl Op {
+    /// An op for `instr`, to be lowered.
+    pub fn new(instr: Instr) -> Op {
+        Op {
+            handler: unreachable_op,
+            instr,
+        }
+    }
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.instr.fmt(f)
+    }
+}
+
+/// Lowers compiled code in place: gives each op its handler and makes
+/// branch targets relative.
 ///
 /// Branches whose destination begins with a gas charge (a metered block's
 /// head: the loop head after a back edge, the block after a `br_if` not
@@ -156,24 +174,23 @@ pub(crate) struct Op {
 /// metered block entered by a branch. The charge is the same and comes at
 /// the same point, before anything of the block runs; the `ChargeGas` op
 /// stays for the paths that reach it otherwise.
-pub(crate) fn lower(code: &[Instr]) -> Box<[Op]> {
-    let charges_at = |pc: usize| matches!(code.get(pc), Some(Instr::ChargeGas(_)));
-    code.iter()
-        .enumerate()
-        .map(|(pc, instr)| {
-            let mut instr = *instr;
-            let mut fuse = Fuse::default();
-            if let Some(target) = instr.target_mut() {
-                fuse.taken = charges_at(*target as usize);
-                *target = target.wrapping_sub(pc as u32);
-            }
-            fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(pc + 1);
-            Op {
-                handler: handler_of(&instr, fuse),
-                instr,
-            }
-        })
-        .collect()
+pub(crate) fn lower(code: &mut [Op]) {
+    for pc in 0..code.len() {
+        let charges_at = |code: &[Op], at: usize| {
+            matches!(code.get(at).map(|op| op.instr), Some(Instr::ChargeGas(_)))
+        };
+        let mut instr = code[pc].instr;
+        let mut fuse = Fuse::default();
+        if let Some(target) = instr.target_mut() {
+            fuse.taken = charges_at(code, *target as usize);
+            *target = target.wrapping_sub(pc as u32);
+        }
+        fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(code, pc + 1);
+        code[pc] = Op {
+            handler: handler_of(&instr, fuse),
+            instr,
+        };
+    }
 }
 
 /// Which destinations of a branch begin with a `ChargeGas` that its
@@ -976,7 +993,6 @@ impl Instance {
         context: &mut dyn Any,
     ) -> Result<(), TrapKind> {
         let compiled = self.module.clone();
-        let ops = self.ops.clone();
         let function = compiled
             .functions
             .get(func as usize)
@@ -989,7 +1005,7 @@ impl Instance {
         let mut exec = Exec {
             instance: self,
             compiled: &compiled,
-            code: ops.as_ptr(),
+            code: compiled.code.as_ptr(),
             frames: vec![Frame {
                 return_ip: &EXIT,
                 fp,

@@ -218,7 +218,6 @@ impl Linker {
 #[derive(Clone)]
 pub struct Module {
     compiled: Arc<Compiled>,
-    ops: Arc<[execute::Op]>,
     key: [u8; 32],
 }
 
@@ -230,9 +229,9 @@ impl Module {
     /// [`CompileError`] when the module is not valid under the accepted
     /// profile or uses what the engine does not run.
     pub fn new(wasm: &[u8]) -> Result<Module, CompileError> {
-        let compiled = compile::compile(wasm)?;
+        let mut compiled = compile::compile(wasm)?;
+        execute::lower(&mut compiled.code);
         Ok(Module {
-            ops: execute::lower(&compiled.code).into(),
             compiled: Arc::new(compiled),
             key: Module::cache_key(wasm),
         })
@@ -380,7 +379,6 @@ impl Table {
 /// the instance or its state).
 pub struct Instance {
     module: Arc<Compiled>,
-    ops: Arc<[execute::Op]>,
     memory: Vec<u8>,
     memory_pages: u32,
     memory_max_pages: u32,
@@ -465,7 +463,6 @@ impl Instance {
             native_stack_used: 0,
             globals,
             module: compiled.clone(),
-            ops: module.ops.clone(),
         };
         // Element segments, then data segments, in order (WebAssembly 2.0).
         for (index, segment) in compiled.elements.iter().enumerate() {
@@ -701,7 +698,8 @@ mod tests {
                (memory 1))"#,
         );
         let code = &module.compiled.code;
-        let count = |pred: &dyn Fn(&Instr) -> bool| code.iter().filter(|i| pred(i)).count();
+        let count =
+            |pred: &dyn Fn(&Instr) -> bool| code.iter().filter(|op| pred(&op.instr)).count();
         // One fused prologue per defined function (the function; the
         // export thunk has none).
         assert_eq!(
@@ -884,11 +882,14 @@ mod tests {
         let module = Module::new(&wat::parse_str(&wat).expect("parses")).expect("compiles");
         let code = &module.compiled.code;
         assert!(
-            code.iter().any(|i| matches!(i, Instr::SelectIfZero { .. })),
+            code.iter()
+                .any(|op| matches!(op.instr, Instr::SelectIfZero { .. })),
             "fallback used"
         );
         assert!(
-            !code.iter().any(|i| matches!(i, Instr::Select { .. })),
+            !code
+                .iter()
+                .any(|op| matches!(op.instr, Instr::Select { .. })),
             "no narrow select"
         );
         let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
