@@ -99,8 +99,9 @@ pub enum DeployError {
     /// The module does not instantiate (a segment does not fit).
     #[error("module does not instantiate: {0}")]
     Instantiation(InstantiationError),
-    /// The module has no `execute` export.
-    #[error("module has no export {ENTRY_POINT:?}")]
+    /// The module does not export `execute` as a function without
+    /// parameters or results.
+    #[error("module has no exported function {ENTRY_POINT:?} of type () -> ()")]
     MissingEntryPoint,
     /// A contract is already deployed at that address.
     #[error("a contract is already deployed at {0}")]
@@ -143,7 +144,8 @@ impl Runtime {
 
     /// Deploys `wasm` at `address`: instruments it with
     /// [`crate::instrument_config`], compiles it (once per code), checks
-    /// that it instantiates and exports `execute`, and registers it.
+    /// that it instantiates and exports `execute` as a `(func)`, and
+    /// registers it.
     ///
     /// # Errors
     ///
@@ -154,18 +156,15 @@ impl Runtime {
         }
         let instrumented = instrument(wasm, &crate::instrument_config())
             .map_err(|rejection| DeployError::Rejected(Box::new(rejection)))?;
-        if !instrumented
-            .report
-            .exports
-            .iter()
-            .any(|name| name == ENTRY_POINT)
-        {
-            return Err(DeployError::MissingEntryPoint);
-        }
         let module = self
             .cache
             .get_or_compile(&instrumented.module)
             .map_err(DeployError::Compile)?;
+        // The entry point takes and returns nothing (input and output go
+        // through host functions): anything else could never be called.
+        if module.export_arity(ENTRY_POINT) != Some((0, 0)) {
+            return Err(DeployError::MissingEntryPoint);
+        }
         // Instantiation is deterministic: if it works once, it works on
         // every call.
         Instance::new(&module, &self.linker).map_err(DeployError::Instantiation)?;

@@ -95,6 +95,21 @@ fn deployment_checks_the_module() {
         runtime.deploy(addr(2), &no_entry),
         Err(DeployError::MissingEntryPoint)
     ));
+    // An `execute` that is not a `(func)` could never be called.
+    for wrong in [
+        "(module (func (export \"execute\") (param i32)))",
+        "(module (func (export \"execute\") (result i32) (i32.const 0)))",
+        "(module (global (export \"execute\") i32 (i32.const 0)))",
+    ] {
+        let module = wat::parse_str(wrong).expect("parses");
+        assert!(
+            matches!(
+                runtime.deploy(addr(2), &module),
+                Err(DeployError::MissingEntryPoint)
+            ),
+            "{wrong}"
+        );
+    }
     let float = wat::parse_str("(module (func (export \"execute\") (drop (f32.const 1))))")
         .expect("parses");
     assert!(matches!(

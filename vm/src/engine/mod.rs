@@ -253,6 +253,17 @@ impl Module {
         self.key
     }
 
+    /// The parameter and result counts of the exported function `name`,
+    /// or `None` when there is no such exported function.
+    pub fn export_arity(&self, name: &str) -> Option<(usize, usize)> {
+        let Some(Export::Function(index)) = self.compiled.exports.get(name).copied() else {
+            return None;
+        };
+        let signature = self.compiled.function_signature(index)?;
+        let signature = self.compiled.signatures.get(signature as usize)?;
+        Some((signature.params.len(), signature.results.len()))
+    }
+
     /// Number of internal instructions (for reports).
     pub fn instruction_count(&self) -> usize {
         self.compiled.code.len()
@@ -913,6 +924,20 @@ mod tests {
                 "cond {cond}"
             );
         }
+    }
+
+    #[test]
+    fn export_arity_reports_exported_functions_only() {
+        let module = compile_wat(
+            r#"(module
+                 (func (export "two_one") (param i32 i64) (result i32) (local.get 0))
+                 (func (export "none"))
+                 (global (export "g") i32 (i32.const 0)))"#,
+        );
+        assert_eq!(module.export_arity("two_one"), Some((2, 1)));
+        assert_eq!(module.export_arity("none"), Some((0, 0)));
+        assert_eq!(module.export_arity("g"), None);
+        assert_eq!(module.export_arity("missing"), None);
     }
 
     #[test]
