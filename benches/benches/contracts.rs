@@ -1,0 +1,181 @@
+//! Contract calls through the whole stack: the example contract
+//! `examples/wasm/compute.wasm` (built with the SDK, committed) deployed in
+//! the host API's `Runtime` and called with borsh-encoded input, as a
+//! transaction would be: instantiation, the entry charge, method dispatch,
+//! the computation, host calls, return data.
+//!
+//! Cases: `primes` (a sieve in wasm), `sha256_wasm` and `sha256_host` (the
+//! same hash chain computed in wasm and through the host's `sha256`), and
+//! `sort`. For each, the time of one call and the gas it uses, and their
+//! ratio (nanoseconds per gas unit): if prices matched costs, every case
+//! would take about the same time per gas unit. The pair `sha256_wasm` /
+//! `sha256_host` shows how the host function's price compares with the
+//! price of doing the same work in metered wasm.
+//!
+//! No peer runs these calls (they need the host API); the peers are
+//! compared on the kernels in `execute.rs`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode};
+use gasworks_host_api::{Address, BlockEnv, CallRequest, MemoryStorage, Runtime, StorageBackend};
+
+/// Gas limit of every call: far above what any case needs.
+const GAS_LIMIT: u64 = 1 << 40;
+
+/// One benchmarked call.
+struct Case {
+    name: &'static str,
+    input: Vec<u8>,
+}
+
+fn cases() -> Vec<Case> {
+    let data: Vec<u8> = (0..1024u32).map(|i| (i * 7 + 3) as u8).collect();
+    let input = |method: &str, args: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = Vec::new();
+        borsh::to_writer(&mut bytes, method).expect("encodes");
+        args(&mut bytes);
+        bytes
+    };
+    vec![
+        Case {
+            name: "primes-200k",
+            input: input("primes", &|b| borsh::to_writer(b, &(200_000u32,)).expect("encodes")),
+        },
+        Case {
+            name: "sha256_wasm-1KiB-x200",
+            input: input("sha256_wasm", &|b| {
+                borsh::to_writer(b, &(data.clone(), 200u32)).expect("encodes")
+            }),
+        },
+        Case {
+            name: "sha256_host-1KiB-x200",
+            input: input("sha256_host", &|b| {
+                borsh::to_writer(b, &(data.clone(), 200u32)).expect("encodes")
+            }),
+        },
+        Case {
+            name: "sort-20k",
+            input: input("sort", &|b| borsh::to_writer(b, &(20_000u32, 7u64)).expect("encodes")),
+        },
+    ]
+}
+
+/// The deployed contract and what a call needs.
+struct Chain {
+    runtime: Runtime,
+    storage: Arc<dyn StorageBackend>,
+    block: BlockEnv,
+    contract: Address,
+}
+
+impl Chain {
+    fn new() -> Chain {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/wasm/compute.wasm");
+        let wasm = std::fs::read(path).expect("examples/wasm/compute.wasm (examples/build.sh)");
+        let mut runtime = Runtime::new();
+        let contract = Address([0xc0; 32]);
+        runtime.deploy(contract, &wasm).expect("compute.wasm deploys");
+        Chain {
+            runtime,
+            storage: Arc::new(MemoryStorage::new()),
+            block: BlockEnv {
+                height: 1,
+                time: 1_700_000_000,
+                chain_id: 1,
+            },
+            contract,
+        }
+    }
+
+    /// Runs one call; its gas used and return data.
+    fn call(&self, input: &[u8]) -> (u64, Vec<u8>) {
+        let request = CallRequest {
+            origin: Address([0xa1; 32]),
+            contract: self.contract,
+            input: input.to_vec(),
+            gas_limit: GAS_LIMIT,
+        };
+        let (receipt, debug) = self
+            .runtime
+            .execute(&self.block, self.storage.clone(), &request)
+            .expect("the in-memory storage does not fail");
+        assert_eq!(receipt.trap, None, "the call succeeds: {debug:?}");
+        (receipt.gas_used, receipt.return_data)
+    }
+}
+
+fn bench_contracts(criterion: &mut Criterion, chain: &Chain, cases: &[Case]) {
+    let mut group = criterion.benchmark_group("contract-call");
+    group.sampling_mode(SamplingMode::Flat);
+    for case in cases {
+        group.bench_function(case.name, |b| b.iter(|| black_box(chain.call(&case.input))));
+    }
+    group.finish();
+}
+
+/// Median time of one call, over at least 11 calls and about 0.8 s.
+fn median(chain: &Chain, input: &[u8]) -> Duration {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < 11 || start.elapsed() < Duration::from_millis(800) {
+        let begin = Instant::now();
+        black_box(chain.call(input));
+        times.push(begin.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn summary(chain: &Chain, cases: &[Case]) {
+    println!();
+    println!("contract-call summary (compute.wasm through Runtime::execute; median)");
+    println!("| call | gas used | time us | ns per gas |");
+    println!("|---|---:|---:|---:|");
+    let mut rates = Vec::new();
+    for case in cases {
+        let (gas, _) = chain.call(&case.input);
+        let time = median(chain, &case.input);
+        let rate = time.as_nanos() as f64 / gas as f64;
+        rates.push((case.name, gas, time, rate));
+        println!(
+            "| {} | {} | {:.1} | {:.3} |",
+            case.name,
+            gas,
+            time.as_nanos() as f64 / 1000.0,
+            rate
+        );
+    }
+    let find = |name: &str| rates.iter().find(|r| r.0.starts_with(name));
+    if let (Some(wasm), Some(host)) = (find("sha256_wasm"), find("sha256_host")) {
+        println!(
+            "sha256 host / wasm: gas {:.3}, time {:.3}",
+            host.1 as f64 / wasm.1 as f64,
+            host.2.as_nanos() as f64 / wasm.2.as_nanos() as f64
+        );
+    }
+}
+
+fn main() {
+    let chain = Chain::new();
+    let cases = cases();
+    // The results are the contract's own checks; here only that every
+    // case runs and gives the same gas and result twice.
+    for case in &cases {
+        assert_eq!(chain.call(&case.input), chain.call(&case.input), "{}", case.name);
+    }
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    bench_contracts(&mut criterion, &chain, &cases);
+    criterion.final_summary();
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|arg| arg == flag);
+    if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
+        summary(&chain, &cases);
+    }
+}
