@@ -173,8 +173,11 @@ impl std::fmt::Debug for Op {
 /// from the `ChargeGas` op, and goes on after it: one dispatch less per
 /// metered block entered by a branch. The charge is the same and comes at
 /// the same point, before anything of the block runs; the `ChargeGas` op
-/// stays for the paths that reach it otherwise.
-pub(crate) fn lower(code: &mut [Op]) {
+/// stays for the paths that reach it otherwise. A direct call whose callee
+/// begins with a charge (every instrumented function's entry block) makes
+/// that charge too, after setting up the callee's frame, as the callee's
+/// first op would.
+pub(crate) fn lower(code: &mut [Op], functions: &[Function]) {
     for pc in 0..code.len() {
         let charges_at = |code: &[Op], at: usize| {
             matches!(code.get(at).map(|op| op.instr), Some(Instr::ChargeGas(_)))
@@ -184,8 +187,14 @@ pub(crate) fn lower(code: &mut [Op]) {
         if let Some(target) = instr.target_mut() {
             fuse.taken = charges_at(code, *target as usize);
             *target = target.wrapping_sub(pc as u32);
+            // A conditional branch not taken goes on to the next op.
+            fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(code, pc + 1);
         }
-        fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(code, pc + 1);
+        if let Instr::Call { func, .. } = instr {
+            fuse.taken = functions
+                .get(func as usize)
+                .is_some_and(|callee| charges_at(code, callee.entry as usize));
+        }
         code[pc] = Op {
             handler: handler_of(&instr, fuse),
             instr,
@@ -193,11 +202,11 @@ pub(crate) fn lower(code: &mut [Op]) {
     }
 }
 
-/// Which destinations of a branch begin with a `ChargeGas` that its
-/// handler makes itself.
+/// Which destinations of a branch (or call) begin with a `ChargeGas` that
+/// its handler makes itself.
 #[derive(Debug, Clone, Copy, Default)]
 struct Fuse {
-    /// The branch target.
+    /// The branch target (a call's callee entry).
     taken: bool,
     /// The next op (a conditional branch not taken).
     next: bool,
@@ -631,11 +640,36 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
-        Instr::Call { .. } => handler!(Instr::Call { func, base }, |ip, fp, gas, mem, len, st| {
-            let callee_fp = trap_on_err!(st, gas, st.push_frame(step!(ip), fp, base, func));
-            let entry = st.compiled.functions[func as usize].entry;
-            next!(at!(st, entry), callee_fp, gas, mem, len, st)
-        }),
+        Instr::Call { .. } => {
+            /// A direct call; with `CHARGE`, it also makes the charge that
+            /// begins the callee (its entry block's), as a branch does.
+            fn handler<const CHARGE: bool>(
+                ip: *const Op,
+                fp: *mut u64,
+                gas: u64,
+                mem: *mut u8,
+                len: u64,
+                st: &mut Exec<'_>,
+            ) -> Exit {
+                // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+                let Instr::Call { func, base } = (unsafe { (*ip).instr }) else {
+                    // SAFETY: `lower` pairs each instruction with the
+                    // handler of its variant.
+                    unsafe { std::hint::unreachable_unchecked() }
+                };
+                let callee_fp = trap_on_err!(st, gas, st.push_frame(step!(ip), fp, base, func));
+                let entry = at!(st, st.compiled.functions[func as usize].entry);
+                if CHARGE {
+                    charged_next!(entry, callee_fp, gas, mem, len, st)
+                }
+                next!(entry, callee_fp, gas, mem, len, st)
+            }
+            if fuse.taken {
+                handler::<true>
+            } else {
+                handler::<false>
+            }
+        }
         Instr::CallIndirect { .. } => handler!(
             Instr::CallIndirect {
                 ty,

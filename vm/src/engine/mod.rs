@@ -230,7 +230,7 @@ impl Module {
     /// profile or uses what the engine does not run.
     pub fn new(wasm: &[u8]) -> Result<Module, CompileError> {
         let mut compiled = compile::compile(wasm)?;
-        execute::lower(&mut compiled.code);
+        execute::lower(&mut compiled.code, &compiled.functions);
         Ok(Module {
             compiled: Arc::new(compiled),
             key: Module::cache_key(wasm),
