@@ -12,8 +12,11 @@
 //! tail calls are sibling calls, which LLVM makes jumps in optimised builds
 //! (the workspace's dev profile optimises this crate too, see the root
 //! `Cargo.toml`), so the native stack does not grow per instruction; the
-//! test `threaded_dispatch_keeps_the_native_stack_flat` checks it on every
-//! handler kind.
+//! test `threaded_dispatch_keeps_the_native_stack_flat` and the spec and
+//! differential suites check it. Builds that cannot rely on that (the
+//! fuzzer's, with coverage instrumentation) enable the `portable-dispatch`
+//! feature: each handler returns the next op to a loop in [`run`] instead,
+//! with the same handler bodies.
 //!
 //! Calls push a frame record on the frame stack and move the frame pointer
 //! within the value stack; nothing recurses natively per WebAssembly call, so
@@ -135,7 +138,32 @@ pub(crate) type Exit = Result<(), TrapKind>;
 /// Arguments: instruction pointer, frame pointer, gas left, linear memory
 /// base and length, everything else.
 pub(crate) type Handler =
-    for<'e, 'a> fn(*const Op, *mut u64, u64, *mut u8, u64, &'e mut Exec<'a>) -> Exit;
+    for<'e, 'a> fn(*const Op, *mut u64, u64, *mut u8, u64, &'e mut Exec<'a>) -> Flow;
+
+/// What a handler returns: how the run ended (the handler that ends it
+/// returns, and every handler before it returns that by its tail call).
+#[cfg(not(feature = "portable-dispatch"))]
+pub(crate) type Flow = Exit;
+
+/// What a handler returns with the `portable-dispatch` feature: the next
+/// op and the machine state for the dispatch loop in `execute`, or how the
+/// run ended. For builds in which tail calls may stay calls (sanitizers,
+/// coverage instrumentation, unoptimised code): slower, and the native
+/// stack stays flat whatever the compiler does.
+#[cfg(feature = "portable-dispatch")]
+pub(crate) enum Flow {
+    Next(*const Op, *mut u64, u64, *mut u8, u64),
+    Done(Exit),
+}
+
+/// The flow that ends the run with `exit`.
+#[inline(always)]
+fn done(exit: Exit) -> Flow {
+    #[cfg(not(feature = "portable-dispatch"))]
+    return exit;
+    #[cfg(feature = "portable-dispatch")]
+    return Flow::Done(exit);
+}
 
 /// An executable instruction: the instruction with its handler. The
 /// compiler emits ops with no handler yet; [`lower`] gives them theirs.
@@ -269,13 +297,22 @@ macro_rules! set {
     }};
 }
 
-/// Runs the op at `$ip` (tail call).
+/// Runs the op at `$ip` (tail call; with `portable-dispatch`, returns it to
+/// the dispatch loop).
 macro_rules! next {
     ($ip:expr, $fp:expr, $gas:expr, $mem:expr, $len:expr, $st:expr) => {{
         let ip: *const Op = $ip;
-        // SAFETY: `ip` is an op of the module (CODE INVARIANT).
-        let handler = unsafe { (*ip).handler };
-        return handler(ip, $fp, $gas, $mem, $len, $st);
+        #[cfg(not(feature = "portable-dispatch"))]
+        {
+            // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+            let handler = unsafe { (*ip).handler };
+            return handler(ip, $fp, $gas, $mem, $len, $st);
+        }
+        #[cfg(feature = "portable-dispatch")]
+        {
+            let _: &mut Exec<'_> = $st;
+            return Flow::Next(ip, $fp, $gas, $mem, $len);
+        }
     }};
 }
 
@@ -316,7 +353,7 @@ macro_rules! handler {
             mut $mem: *mut u8,
             mut $len: u64,
             $st: &mut Exec<'_>,
-        ) -> Exit {
+        ) -> Flow {
             // SAFETY: `ip` is an op of the module (CODE INVARIANT).
             let instr = unsafe { (*$ip).instr };
             let $pat = instr else {
@@ -338,7 +375,7 @@ fn unreachable_op(
     _: *mut u8,
     _: u64,
     st: &mut Exec<'_>,
-) -> Exit {
+) -> Flow {
     trap(st, gas, TrapKind::Unreachable)
 }
 
@@ -352,10 +389,10 @@ static EXIT: Op = Op {
 };
 
 /// The handler of [`EXIT`].
-fn exit(_: *const Op, _: *mut u64, gas: u64, _: *mut u8, _: u64, st: &mut Exec<'_>) -> Exit {
+fn exit(_: *const Op, _: *mut u64, gas: u64, _: *mut u8, _: u64, st: &mut Exec<'_>) -> Flow {
     st.gas_left = gas;
     st.instance.native_stack_used = native_depth(st.entry_sp);
-    Ok(())
+    done(Ok(()))
 }
 
 /// Bytes of native stack between `entry_sp` and the caller's frame. At
@@ -399,7 +436,7 @@ macro_rules! branch_handler {
             $mem: *mut u8,
             $len: u64,
             $st: &mut Exec<'_>,
-        ) -> Exit {
+        ) -> Flow {
             // SAFETY: `ip` is an op of the module (CODE INVARIANT).
             let instr = unsafe { (*$ip).instr };
             let $pat = instr else {
@@ -431,10 +468,10 @@ macro_rules! branch_handler {
 /// Ends the run with a trap, recording the gas left.
 #[cold]
 #[inline(never)]
-fn trap(st: &mut Exec<'_>, gas: u64, kind: TrapKind) -> Exit {
+fn trap(st: &mut Exec<'_>, gas: u64, kind: TrapKind) -> Flow {
     st.gas_left = gas;
     st.instance.native_stack_used = native_depth(st.entry_sp);
-    Err(kind)
+    done(Err(kind))
 }
 
 /// Checks that `$n` bytes at `$addr + $offset` are inside the memory and
@@ -650,7 +687,7 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                 mem: *mut u8,
                 len: u64,
                 st: &mut Exec<'_>,
-            ) -> Exit {
+            ) -> Flow {
                 // SAFETY: `ip` is an op of the module (CODE INVARIANT).
                 let Instr::Call { func, base } = (unsafe { (*ip).instr }) else {
                     // SAFETY: `lower` pairs each instruction with the
@@ -1016,6 +1053,30 @@ fn enter(fp: *mut u64, stack_end: *mut u64, function: &Function) -> Result<(), T
     Ok(())
 }
 
+/// Runs from the op at `ip` until the run ends.
+#[cfg(not(feature = "portable-dispatch"))]
+fn run(ip: *const Op, fp: *mut u64, gas: u64, mem: *mut u8, len: u64, st: &mut Exec<'_>) -> Exit {
+    // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+    let handler = unsafe { (*ip).handler };
+    handler(ip, fp, gas, mem, len, st)
+}
+
+/// Runs from the op at `ip` until the run ends: the dispatch loop of
+/// `portable-dispatch`.
+#[cfg(feature = "portable-dispatch")]
+fn run(ip: *const Op, fp: *mut u64, gas: u64, mem: *mut u8, len: u64, st: &mut Exec<'_>) -> Exit {
+    let mut state = (ip, fp, gas, mem, len);
+    loop {
+        let (ip, fp, gas, mem, len) = state;
+        // SAFETY: `ip` is an op of the module (CODE INVARIANT).
+        let handler = unsafe { (*ip).handler };
+        match handler(ip, fp, gas, mem, len, st) {
+            Flow::Next(ip, fp, gas, mem, len) => state = (ip, fp, gas, mem, len),
+            Flow::Done(exit) => return exit,
+        }
+    }
+}
+
 impl Instance {
     /// Runs defined function `func` with its arguments in `stack[0..params]`;
     /// on return its results are in `stack[0..results]`.
@@ -1051,9 +1112,7 @@ impl Instance {
         };
         let (mem, len) = exec.memory();
         let entry = at!(exec, function.entry);
-        // SAFETY: `entry` is an op of the module (CODE INVARIANT).
-        let handler = unsafe { (*entry).handler };
-        let result = handler(entry, fp, gas.left, mem, len, &mut exec);
+        let result = run(entry, fp, gas.left, mem, len, &mut exec);
         gas.left = exec.gas_left;
         result
     }
