@@ -277,8 +277,10 @@ pub(crate) struct Exec<'a> {
 // counts in the frame size).
 //
 // MEMORY INVARIANT: `mem` and `len` are the base and length of the
-// instance's linear memory; handlers that may change it (`memory.grow`,
-// host calls) reload both.
+// instance's linear memory, taken from its latest borrow: handlers that may
+// resize it (`memory.grow`) or borrow it through a reference (host calls,
+// the bulk memory operations) reload both afterwards, so that no access
+// goes through a pointer older than the last reference to the memory.
 
 /// Reads a frame slot.
 macro_rules! get {
@@ -781,6 +783,8 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                     gas,
                     st.instance.memory_fill(dst as u32, value as u8, n as u32)
                 );
+                // The bulk operation borrowed the memory anew (MEMORY INVARIANT).
+                let (mem, len) = st.memory();
                 next!(step!(ip), fp, gas, mem, len, st)
             })
         }
@@ -792,6 +796,8 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                     gas,
                     st.instance.memory_copy(dst as u32, src as u32, n as u32)
                 );
+                // The bulk operation borrowed the memory anew (MEMORY INVARIANT).
+                let (mem, len) = st.memory();
                 next!(step!(ip), fp, gas, mem, len, st)
             })
         }
@@ -805,6 +811,8 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                     st.instance
                         .memory_init(data, dst as u32, src as u32, n as u32)
                 );
+                // The bulk operation borrowed the memory anew (MEMORY INVARIANT).
+                let (mem, len) = st.memory();
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
