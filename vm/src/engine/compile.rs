@@ -228,6 +228,22 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
                     let signature = *types
                         .get(ty as usize)
                         .ok_or_else(|| unsupported("an import with an unknown type", 0))?;
+                    let func_type = type_list
+                        .get(ty as usize)
+                        .ok_or_else(|| unsupported("an import with an unknown type", 0))?;
+                    let canonical = match kind {
+                        ImportKind::Gas => {
+                            func_type.params() == [wasmparser::ValType::I64]
+                                && func_type.results().is_empty()
+                        }
+                        ImportKind::StackExhausted => {
+                            func_type.params().is_empty() && func_type.results().is_empty()
+                        }
+                        ImportKind::Host { .. } => true,
+                    };
+                    if !canonical {
+                        return Err(unsupported("a metering import with another signature", 0));
+                    }
                     compiled.imports.push(Import { kind, signature });
                 }
             }
@@ -863,7 +879,9 @@ impl<'a> Translator<'a> {
                     // `i64.const N; call $gas` with no label in between.
                     let fused = match self.out.code.last().map(|op| &op.instr) {
                         Some(Instr::Const { dst, value })
-                            if *dst == amount && self.pc() > self.label_pc =>
+                            if *dst == amount
+                                && amount >= self.locals
+                                && self.pc() > self.label_pc =>
                         {
                             Some(*value)
                         }

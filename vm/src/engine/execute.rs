@@ -73,7 +73,7 @@ thread_local! {
 /// `enter`, every operand slot written before it is read (the compiler
 /// allocates operand slots for values produced in validated order), and
 /// host functions' result slots are cleared before the host runs.
-pub(crate) struct ValueStack(Vec<u64>);
+pub(crate) struct ValueStack(Vec<u64>, usize);
 
 impl ValueStack {
     /// A stack of at least `slots` slots.
@@ -83,7 +83,7 @@ impl ValueStack {
             let index = pool.iter().position(|stack| stack.len() >= slots)?;
             Some(pool.swap_remove(index))
         });
-        ValueStack(pooled.unwrap_or_else(|| vec![0; slots]))
+        ValueStack(pooled.unwrap_or_else(|| vec![0; slots]), slots)
     }
 
     /// Returns the stack to this thread's pool.
@@ -100,13 +100,13 @@ impl ValueStack {
 impl std::ops::Deref for ValueStack {
     type Target = [u64];
     fn deref(&self) -> &[u64] {
-        &self.0
+        &self.0[..self.1]
     }
 }
 
 impl std::ops::DerefMut for ValueStack {
     fn deref_mut(&mut self) -> &mut [u64] {
-        &mut self.0
+        &mut self.0[..self.1]
     }
 }
 
@@ -998,7 +998,7 @@ impl Exec<'_> {
             ImportKind::StackExhausted => return Err(TrapKind::StackExhausted),
             ImportKind::Host { .. } => signature.params.len().max(signature.results.len()),
         };
-        if (self.stack_end as usize - args_at as usize) / size_of::<u64>() < count {
+        if (self.stack_end as usize).saturating_sub(args_at as usize) / size_of::<u64>() < count {
             return Err(TrapKind::StackExhausted);
         }
         // SAFETY: `count` slots from `args_at` are inside the value stack

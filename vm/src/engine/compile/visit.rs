@@ -334,8 +334,10 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         self.materialize_all();
         let cond = self.top(0);
         self.pop(1);
+        // Not when `cond` is a local: the comparison writes it.
         let fused = self
             .last_instruction()
+            .filter(|_| cond >= self.locals)
             .and_then(|last| last.fuse_branch_unless(cond, 0));
         if fused.is_some() {
             self.out.code.pop();
@@ -437,8 +439,10 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         if self.in_place(base, arity) {
             let target = loop_pc.unwrap_or(0);
             // A comparison right before: one compare-and-branch.
+            // Not when `cond` is a local: the comparison writes it.
             let fused = self
                 .last_instruction()
+                .filter(|_| cond >= self.locals)
                 .and_then(|last| last.fuse_branch(cond, target));
             match fused {
                 Some(branch) => {
@@ -498,6 +502,8 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     }
 
     fn visit_return(&mut self) -> Self::Output {
+        // Pending `local.get`s read locals that the copies below overwrite.
+        self.materialize_all();
         let results = self.controls.first().map_or(0, |c| c.results);
         let from = self.height() - results;
         for i in 0..results {
