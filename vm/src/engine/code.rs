@@ -26,7 +26,7 @@ pub type Slot = u32;
 /// The slot value of a null reference.
 pub const REF_NULL: u64 = u64::MAX;
 
-/// The numeric and memory-access instructions, with their semantics, in four
+/// The numeric and memory-access instructions, with their semantics, in five
 /// groups:
 ///
 /// - `binops`: `dst = a op b`; name, operand types, result type, and the
@@ -39,7 +39,7 @@ pub const REF_NULL: u64 = u64::MAX;
 ///   by `if`).
 /// - `stores`: `memory[addr + offset] = value`, narrowed to `N` bytes.
 ///
-/// `$m` receives all four groups; the enum, the compiler and the executor
+/// `$m` receives all five groups; the enum, the compiler and the executor
 /// are generated from this one list.
 macro_rules! for_each_numeric {
     ($m:ident) => {
@@ -262,7 +262,9 @@ macro_rules! define_instr {
         stores { $( $store:ident($sbytes:literal, $sty:ty) )* }
     ) => {
         /// One internal instruction. Slots are relative to the frame base;
-        /// branch targets are instruction indices in the module's code.
+        /// branch targets are instruction indices in the module's code
+        /// (relative to the instruction itself once lowered, see
+        /// `execute::lower`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Instr {
             /// Trap with this kind (`unreachable`, the stack-exhaustion import).

@@ -48,7 +48,9 @@ pub(crate) struct Signature {
 /// What an import is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ImportKind {
-    /// The gas import (fused; never called as a function).
+    /// The gas import: `i64.const N; call` is fused into a charge; called
+    /// any other way (through a table, as an export, with a computed
+    /// amount) it charges its argument.
     Gas,
     /// The stack-exhaustion import (fused into a trap).
     StackExhausted,
@@ -685,7 +687,8 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// Branch target information for label `depth`: (base, arity, loop pc).
+    /// Branch target information for label `depth`: (base, arity, loop pc,
+    /// index of its control frame).
     fn label(&self, depth: u32) -> (u32, u32, Option<u32>, usize) {
         let index = self.controls.len() - 1 - depth as usize;
         let frame = &self.controls[index];

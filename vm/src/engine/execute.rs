@@ -12,8 +12,10 @@
 //! tail calls are sibling calls, which LLVM makes jumps in optimised builds
 //! (the workspace's dev profile optimises this crate too, see the root
 //! `Cargo.toml`), so the native stack does not grow per instruction; the
-//! test `threaded_dispatch_keeps_the_native_stack_flat` and the spec and
-//! differential suites check it. Builds that cannot rely on that (the
+//! test `threaded_dispatch_keeps_the_native_stack_flat`, the spec and
+//! differential suites (after every call that returns) and
+//! `tests/engine_review.rs` (every handler kind, returns and traps) check
+//! it. Builds that cannot rely on that (the
 //! fuzzer's, with coverage instrumentation) enable the `portable-dispatch`
 //! feature: each handler returns the next op to a loop in [`run`] instead,
 //! with the same handler bodies.
@@ -173,6 +175,9 @@ fn done(exit: Exit) -> Flow {
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     handler: Handler,
+    /// The instruction. The compiler edits it before lowering; after
+    /// [`lower`] (which runs once) it must not change: its handler relies
+    /// on its variant.
     pub instr: Instr,
 }
 
@@ -250,8 +255,8 @@ struct Frame {
 pub(crate) struct Exec<'a> {
     instance: &'a mut Instance,
     compiled: &'a Compiled,
-    /// The module's first op: call entries and `br_table` targets are
-    /// relative to it.
+    /// The module's first op: call entries and `br_table` targets are op
+    /// indices from it.
     code: *const Op,
     frames: Vec<Frame>,
     /// One past the last slot of the value stack.
@@ -384,7 +389,8 @@ fn unreachable_op(
 /// Where the entry function returns to: ends the run, recording the gas
 /// left. (Every `Return` goes to a frame record, so that its handler has
 /// one way out, a tail call; LLVM does not turn the call into a jump when
-/// the handler may also return a value of its own.)
+/// the handler may also return a value of its own.) Its instruction is
+/// never read.
 static EXIT: Op = Op {
     handler: exit,
     instr: Instr::Return,

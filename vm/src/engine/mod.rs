@@ -222,7 +222,8 @@ pub struct Module {
 }
 
 impl Module {
-    /// Compiles an instrumented module.
+    /// Compiles a module: instrumented (metered), or not (then nothing is
+    /// metered, and the executor's own capacities bound the stack).
     ///
     /// # Errors
     ///
