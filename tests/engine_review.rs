@@ -22,12 +22,12 @@
 //! small hand-written modules (wrong results found there are listed in the
 //! review report).
 
+mod common;
+
 use std::sync::Arc;
 
 use gasworks_vm::engine::{Caller, Instance, Linker, Module, Outcome, Value};
-use gasworks_vm::instrument::{
-    GAS_FUNCTION, HostImport, InstrumentConfig, METERING_MODULE, STACK_EXHAUSTED_FUNCTION, ValType,
-};
+use gasworks_vm::instrument::{HostImport, InstrumentConfig, ValType};
 use gasworks_vm::trap::TrapKind;
 
 // ===========================================================================
@@ -104,33 +104,8 @@ fn on_new_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T
 // ===========================================================================
 
 mod reference {
-    use std::fmt;
-
-    use super::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION, TrapKind, Value, h};
-
-    #[derive(Debug)]
-    struct OutOfGas;
-    impl fmt::Display for OutOfGas {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("out of gas")
-        }
-    }
-    impl wasmi::errors::HostError for OutOfGas {}
-
-    #[derive(Debug)]
-    struct StackExhausted;
-    impl fmt::Display for StackExhausted {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("stack exhausted")
-        }
-    }
-    impl wasmi::errors::HostError for StackExhausted {}
-
-    /// Store data: gas left.
-    #[derive(Debug, Default)]
-    pub struct Meter {
-        gas_left: u64,
-    }
+    use super::common::wasmi_reference::{self as wasmi_ref, Meter, Stop};
+    use super::{Value, h};
 
     /// An instance on wasmi.
     pub struct Reference {
@@ -143,41 +118,9 @@ mod reference {
 
     impl Reference {
         pub fn new(wasm: &[u8]) -> Reference {
-            let mut config = wasmi::Config::default();
-            config
-                .consume_fuel(false)
-                .set_max_recursion_depth(1 << 20)
-                .set_max_stack_height(512 << 20);
-            let engine = wasmi::Engine::new(&config);
+            let engine = wasmi_ref::engine();
             let module = wasmi::Module::new(&engine, wasm).expect("wasmi compiles");
-            let mut linker = wasmi::Linker::<Meter>::new(&engine);
-            linker
-                .func_wrap(
-                    METERING_MODULE,
-                    GAS_FUNCTION,
-                    |mut caller: wasmi::Caller<'_, Meter>,
-                     amount: i64|
-                     -> Result<(), wasmi::Error> {
-                        let meter = caller.data_mut();
-                        let amount = amount as u64;
-                        if amount > meter.gas_left {
-                            meter.gas_left = 0;
-                            return Err(wasmi::Error::host(OutOfGas));
-                        }
-                        meter.gas_left -= amount;
-                        Ok(())
-                    },
-                )
-                .expect("define gas");
-            linker
-                .func_wrap(
-                    METERING_MODULE,
-                    STACK_EXHAUSTED_FUNCTION,
-                    |_: wasmi::Caller<'_, Meter>| -> Result<(), wasmi::Error> {
-                        Err(wasmi::Error::host(StackExhausted))
-                    },
-                )
-                .expect("define stack_exhausted");
+            let mut linker = wasmi_ref::linker::<Meter>(&engine);
             linker
                 .func_wrap("env", "h", |x: i32| -> i32 { h(x as u32) as i32 })
                 .expect("define env.h");
@@ -189,7 +132,6 @@ mod reference {
         }
 
         pub fn call(&mut self, name: &str, args: &[Value], gas: u64) -> Outcome {
-            self.store.data_mut().gas_left = gas;
             let func = self
                 .instance
                 .get_func(&self.store, name)
@@ -202,16 +144,9 @@ mod reference {
                     other => panic!("reference takes integers only, not {other:?}"),
                 })
                 .collect();
-            let mut outputs: Vec<wasmi::Val> = func
-                .ty(&self.store)
-                .results()
-                .iter()
-                .map(|ty| wasmi::Val::default_for_ty(*ty))
-                .collect();
-            let result = func.call(&mut self.store, &inputs, &mut outputs);
-            let used = gas - self.store.data().gas_left;
+            let (result, used) = wasmi_ref::call(&mut self.store, func, &inputs, gas);
             let result = match result {
-                Ok(()) => Ok(outputs
+                Ok(outputs) => Ok(outputs
                     .iter()
                     .map(|v| match v {
                         wasmi::Val::I32(x) => Value::I32(*x),
@@ -230,23 +165,12 @@ mod reference {
 
     /// A wasmi error as the engine's trap kind (its `Debug` text).
     fn stop(error: &wasmi::Error) -> String {
-        if error.downcast_ref::<OutOfGas>().is_some() {
-            return format!("{:?}", TrapKind::OutOfGas);
+        match wasmi_ref::classify(error) {
+            Stop::Trap(kind) => format!("{kind:?}"),
+            Stop::EngineStackOverflow | Stop::Other(_) => {
+                format!("unclassified wasmi error: {error}")
+            }
         }
-        if error.downcast_ref::<StackExhausted>().is_some() {
-            return format!("{:?}", TrapKind::StackExhausted);
-        }
-        let kind = match error.as_trap_code() {
-            Some(wasmi::TrapCode::UnreachableCodeReached) => TrapKind::Unreachable,
-            Some(wasmi::TrapCode::MemoryOutOfBounds) => TrapKind::MemoryOutOfBounds,
-            Some(wasmi::TrapCode::TableOutOfBounds) => TrapKind::TableOutOfBounds,
-            Some(wasmi::TrapCode::IndirectCallToNull) => TrapKind::IndirectCallToNull,
-            Some(wasmi::TrapCode::IntegerDivisionByZero) => TrapKind::IntegerDivideByZero,
-            Some(wasmi::TrapCode::IntegerOverflow) => TrapKind::IntegerOverflow,
-            Some(wasmi::TrapCode::BadSignature) => TrapKind::IndirectCallTypeMismatch,
-            _ => return format!("unclassified wasmi error: {error}"),
-        };
-        format!("{kind:?}")
     }
 }
 

@@ -33,15 +33,15 @@
 //!    host that returns leaves the height as it found it, one that traps
 //!    leaves it where it was at the trap (a trapped instance is discarded).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::fmt;
 
+use common::wasmi_reference::{self as wasmi_ref, GasMeter, Stop};
 use gasworks_vm::instrument::cost::{LOCAL_COST, OPERATORS, Price, Unit, Verdict};
-use gasworks_vm::instrument::{
-    FRAME_OVERHEAD, GAS_FUNCTION, InstrumentConfig, METERING_MODULE, STACK_EXHAUSTED_FUNCTION,
-    STACK_LIMIT,
-};
+use gasworks_vm::instrument::{FRAME_OVERHEAD, InstrumentConfig, STACK_LIMIT};
+use gasworks_vm::trap::TrapKind;
 
 /// A gas limit no case comes near (failing `memory.grow`s included).
 const UNLIMITED: u64 = 1 << 60;
@@ -88,30 +88,6 @@ struct Outcome {
     trap: Option<Trap>,
 }
 
-/// Host error of the `gas` import.
-#[derive(Debug)]
-struct OutOfGas;
-
-impl fmt::Display for OutOfGas {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("out of gas")
-    }
-}
-
-impl wasmi::errors::HostError for OutOfGas {}
-
-/// Host error of the `stack_exhausted` import.
-#[derive(Debug)]
-struct StackExhausted;
-
-impl fmt::Display for StackExhausted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stack exhausted")
-    }
-}
-
-impl wasmi::errors::HostError for StackExhausted {}
-
 /// Store data: the gas meter of a metered run, the counter of a reference run.
 #[derive(Debug, Default)]
 struct Meter {
@@ -119,36 +95,26 @@ struct Meter {
     counted: u64,
 }
 
-fn classify(error: &wasmi::Error) -> Trap {
-    if error.downcast_ref::<OutOfGas>().is_some() {
-        return Trap::OutOfGas;
-    }
-    if error.downcast_ref::<StackExhausted>().is_some() {
-        return Trap::StackExhausted;
-    }
-    use wasmi::TrapCode as C;
-    match error.as_trap_code() {
-        Some(C::UnreachableCodeReached) => Trap::Unreachable,
-        Some(C::MemoryOutOfBounds) => Trap::MemoryOutOfBounds,
-        Some(C::TableOutOfBounds) => Trap::TableOutOfBounds,
-        Some(C::IndirectCallToNull) => Trap::IndirectCallToNull,
-        Some(C::IntegerDivisionByZero) => Trap::IntegerDivisionByZero,
-        Some(C::IntegerOverflow) => Trap::IntegerOverflow,
-        Some(C::BadSignature) => Trap::BadSignature,
-        Some(C::StackOverflow) => Trap::EngineStackOverflow,
-        _ => Trap::Other(error.to_string()),
+impl GasMeter for Meter {
+    fn gas_left(&mut self) -> &mut u64 {
+        &mut self.gas_left
     }
 }
 
-/// An engine with fuel off and call-stack limits far above what the
-/// injected stack metering allows, so that wasmi's own limits never decide.
-fn engine() -> wasmi::Engine {
-    let mut config = wasmi::Config::default();
-    config
-        .consume_fuel(false)
-        .set_max_recursion_depth(1 << 20)
-        .set_max_stack_height(512 << 20);
-    wasmi::Engine::new(&config)
+fn classify(error: &wasmi::Error) -> Trap {
+    match wasmi_ref::classify(error) {
+        Stop::Trap(TrapKind::OutOfGas) => Trap::OutOfGas,
+        Stop::Trap(TrapKind::StackExhausted) => Trap::StackExhausted,
+        Stop::Trap(TrapKind::Unreachable) => Trap::Unreachable,
+        Stop::Trap(TrapKind::MemoryOutOfBounds) => Trap::MemoryOutOfBounds,
+        Stop::Trap(TrapKind::TableOutOfBounds) => Trap::TableOutOfBounds,
+        Stop::Trap(TrapKind::IndirectCallToNull) => Trap::IndirectCallToNull,
+        Stop::Trap(TrapKind::IntegerDivideByZero) => Trap::IntegerDivisionByZero,
+        Stop::Trap(TrapKind::IntegerOverflow) => Trap::IntegerOverflow,
+        Stop::Trap(TrapKind::IndirectCallTypeMismatch) => Trap::BadSignature,
+        Stop::EngineStackOverflow => Trap::EngineStackOverflow,
+        Stop::Trap(TrapKind::Host(_)) | Stop::Other(_) => Trap::Other(error.to_string()),
+    }
 }
 
 /// Which import set a module is linked against.
@@ -161,32 +127,7 @@ enum Kind {
 }
 
 fn linker(engine: &wasmi::Engine) -> wasmi::Linker<Meter> {
-    let mut linker = wasmi::Linker::new(engine);
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            GAS_FUNCTION,
-            |mut caller: wasmi::Caller<'_, Meter>, amount: i64| -> Result<(), wasmi::Error> {
-                let amount = amount as u64;
-                let meter = caller.data_mut();
-                if amount > meter.gas_left {
-                    meter.gas_left = 0;
-                    return Err(wasmi::Error::host(OutOfGas));
-                }
-                meter.gas_left -= amount;
-                Ok(())
-            },
-        )
-        .expect("define gas");
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            STACK_EXHAUSTED_FUNCTION,
-            |_caller: wasmi::Caller<'_, Meter>| -> Result<(), wasmi::Error> {
-                Err(wasmi::Error::host(StackExhausted))
-            },
-        )
-        .expect("define stack_exhausted");
+    let mut linker = wasmi_ref::linker(engine);
     linker
         .func_wrap(
             reference::MODULE,
@@ -226,10 +167,7 @@ impl Running {
     /// Calls `export(args)`; metered runs get `gas_limit` gas, reference
     /// runs count from zero (the limit is ignored).
     fn call(&mut self, export: &str, args: &[Value], gas_limit: u64) -> Outcome {
-        *self.store.data_mut() = Meter {
-            gas_left: gas_limit,
-            counted: 0,
-        };
+        self.store.data_mut().counted = 0;
         let func = self
             .instance
             .get_func(&self.store, export)
@@ -241,20 +179,13 @@ impl Running {
                 I64(x) => wasmi::Val::I64(x),
             })
             .collect();
-        let mut outputs: Vec<wasmi::Val> = func
-            .ty(&self.store)
-            .results()
-            .iter()
-            .map(|ty| wasmi::Val::default_for_ty(*ty))
-            .collect();
-        let result = func.call(&mut self.store, &inputs, &mut outputs);
-        let meter = self.store.data();
+        let (result, metered_gas) = wasmi_ref::call(&mut self.store, func, &inputs, gas_limit);
         let gas_used = match self.kind {
-            Kind::Metered => gas_limit - meter.gas_left,
-            Kind::Reference => meter.counted,
+            Kind::Metered => metered_gas,
+            Kind::Reference => self.store.data().counted,
         };
         match result {
-            Ok(()) => Outcome {
+            Ok(outputs) => Outcome {
                 results: outputs.iter().map(value).collect(),
                 gas_used,
                 trap: None,
@@ -365,7 +296,7 @@ impl Case {
             .unwrap_or_else(|rejection| panic!("test module rejected: {rejection}"));
         let metered = expose_stack_height(&instrumented.module);
         let reference = reference::rewrite(&wasm);
-        let engine = engine();
+        let engine = wasmi_ref::engine();
         Case {
             metered: wasmi::Module::new(&engine, &metered).expect("metered module loads"),
             reference: wasmi::Module::new(&engine, &reference).expect("reference module loads"),

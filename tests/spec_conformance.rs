@@ -107,6 +107,7 @@
 //! two for `table_elements`; printed by the test), and `memory.grow` would
 //! stop at 512 pages.
 
+mod common;
 #[path = "spec/engine.rs"]
 mod engine;
 #[path = "spec/gasworks.rs"]

@@ -1,7 +1,11 @@
 //! Helpers shared by the integration tests.
 
+#[allow(dead_code)] // each test file uses a part
+pub mod wasmi_reference;
+
 /// SplitMix64: a small, fixed, portable pseudo-random stream, so that
 /// generated inputs are the same on every run and every machine.
+#[allow(dead_code)] // each test file uses a part
 pub struct SplitMix64(pub u64);
 
 #[allow(dead_code)] // each test file uses a part

@@ -40,11 +40,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use gasworks_vm::engine::{self, CallError, Instance, Linker, Module};
-use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
 use gasworks_vm::limits::Limits;
 use gasworks_vm::trap::TrapKind;
 
 use crate::common::SplitMix64;
+use crate::common::wasmi_reference::{self, Meter};
 
 // ===========================================================================
 // Values, calls and outcomes, engine-neutral
@@ -247,115 +247,25 @@ pub fn expose(wasm: &[u8]) -> Result<Exposed, String> {
 // The reference: wasmi 2.0 with the metering host functions
 // ===========================================================================
 
-/// Host error of `gasworks.gas`.
-#[derive(Debug)]
-struct OutOfGas;
-
-impl fmt::Display for OutOfGas {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("out of gas")
-    }
-}
-
-impl wasmi::errors::HostError for OutOfGas {}
-
-/// Host error of `gasworks.stack_exhausted`.
-#[derive(Debug)]
-struct StackExhausted;
-
-impl fmt::Display for StackExhausted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stack exhausted")
-    }
-}
-
-impl wasmi::errors::HostError for StackExhausted {}
-
-/// Store data: the gas meter.
-#[derive(Debug, Default)]
-struct Meter {
-    gas_left: u64,
-}
-
-/// wasmi's engine: fuel off, call-stack limits far above the injected one,
-/// every function translated when the module loads (so that a translation
-/// problem shows there, not in the middle of a call).
+/// wasmi's engine: the reference configuration (fuel off, call-stack limits
+/// far above the injected one), every function translated when the module
+/// loads (so that a translation problem shows there, not in the middle of a
+/// call).
 pub fn wasmi_engine() -> wasmi::Engine {
-    let mut config = wasmi::Config::default();
-    config
-        .consume_fuel(false)
-        .compilation_mode(wasmi::CompilationMode::Eager)
-        .set_max_recursion_depth(1 << 20)
-        .set_max_stack_height(512 << 20);
+    let mut config = wasmi_reference::config();
+    config.compilation_mode(wasmi::CompilationMode::Eager);
     wasmi::Engine::new(&config)
 }
 
-fn wasmi_linker(engine: &wasmi::Engine) -> wasmi::Linker<Meter> {
-    let mut linker = wasmi::Linker::new(engine);
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            GAS_FUNCTION,
-            |mut caller: wasmi::Caller<'_, Meter>, amount: i64| -> Result<(), wasmi::Error> {
-                let amount = amount as u64;
-                let meter = caller.data_mut();
-                if amount > meter.gas_left {
-                    meter.gas_left = 0;
-                    return Err(wasmi::Error::host(OutOfGas));
-                }
-                meter.gas_left -= amount;
-                Ok(())
-            },
-        )
-        .expect("define gasworks.gas");
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            STACK_EXHAUSTED_FUNCTION,
-            |_caller: wasmi::Caller<'_, Meter>| -> Result<(), wasmi::Error> {
-                Err(wasmi::Error::host(StackExhausted))
-            },
-        )
-        .expect("define gasworks.stack_exhausted");
-    linker
-}
-
-/// Maps a wasmi error to the consensus trap kinds.
+/// Maps a wasmi error to the consensus trap kinds; wasmi's own stack
+/// overflow is no trap here (a mismatch).
 fn wasmi_stop(error: &wasmi::Error) -> Stop {
-    use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
-    if error.downcast_ref::<OutOfGas>().is_some() {
-        return Stop::Trap(TrapKind::OutOfGas);
-    }
-    if error.downcast_ref::<StackExhausted>().is_some() {
-        return Stop::Trap(TrapKind::StackExhausted);
-    }
-    if let Some(code) = error.as_trap_code() {
-        use wasmi::TrapCode as C;
-        return match code {
-            C::UnreachableCodeReached => Stop::Trap(TrapKind::Unreachable),
-            C::MemoryOutOfBounds => Stop::Trap(TrapKind::MemoryOutOfBounds),
-            C::TableOutOfBounds => Stop::Trap(TrapKind::TableOutOfBounds),
-            C::IndirectCallToNull => Stop::Trap(TrapKind::IndirectCallToNull),
-            C::IntegerDivisionByZero => Stop::Trap(TrapKind::IntegerDivideByZero),
-            C::IntegerOverflow => Stop::Trap(TrapKind::IntegerOverflow),
-            C::BadSignature => Stop::Trap(TrapKind::IndirectCallTypeMismatch),
-            other => Stop::Unclassified(format!("wasmi trap {other:?}: {error}")),
-        };
-    }
-    match error.kind() {
-        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => {
-            Stop::Trap(TrapKind::MemoryOutOfBounds)
+    match wasmi_reference::classify(error) {
+        wasmi_reference::Stop::Trap(kind) => Stop::Trap(kind),
+        wasmi_reference::Stop::EngineStackOverflow => {
+            Stop::Unclassified(format!("wasmi trap StackOverflow: {error}"))
         }
-        ErrorKind::Table(
-            TableError::InitOutOfBounds
-            | TableError::CopyOutOfBounds
-            | TableError::FillOutOfBounds
-            | TableError::SetOutOfBounds,
-        ) => Stop::Trap(TrapKind::TableOutOfBounds),
-        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
-            Stop::Trap(TrapKind::TableOutOfBounds)
-        }
-        _ => Stop::Unclassified(format!("wasmi error: {error}")),
+        wasmi_reference::Stop::Other(message) => Stop::Unclassified(message),
     }
 }
 
@@ -379,7 +289,6 @@ struct Reference {
 
 impl Reference {
     fn call(&mut self, call: &Call) -> Outcome {
-        self.store.data_mut().gas_left = call.gas_limit;
         let Some(func) = self.instance.get_func(&self.store, &call.export) else {
             return Outcome {
                 result: Err(Stop::Unclassified(format!(
@@ -401,17 +310,11 @@ impl Reference {
                 }
             })
             .collect();
-        let mut outputs: Vec<wasmi::Val> = func
-            .ty(&self.store)
-            .results()
-            .iter()
-            .map(|ty| wasmi::Val::default_for_ty(*ty))
-            .collect();
         let height = self.stack_height.map(|g| g.get(&self.store));
-        let result = func.call(&mut self.store, &inputs, &mut outputs);
-        let gas_used = call.gas_limit - self.store.data().gas_left;
+        let (result, gas_used) =
+            wasmi_reference::call(&mut self.store, func, &inputs, call.gas_limit);
         let result = match result {
-            Ok(()) => {
+            Ok(outputs) => {
                 let after = self.stack_height.map(|g| g.get(&self.store));
                 if after.as_ref().map(val_bits) != height.as_ref().map(val_bits) {
                     Err(Stop::Unclassified(format!(
@@ -569,7 +472,8 @@ pub fn compare(
         .collect();
 
     let mut store = wasmi::Store::new(&wasmi_engine, Meter::default());
-    let their_instance = wasmi_linker(&wasmi_engine).instantiate_and_start(&mut store, &theirs);
+    let their_instance =
+        wasmi_reference::linker(&wasmi_engine).instantiate_and_start(&mut store, &theirs);
     let our_instance = Instance::new(&ours, &Linker::new());
     let (mut ours, mut theirs) = match (our_instance, their_instance) {
         (Ok(ours), Ok(instance)) => {

@@ -38,6 +38,8 @@ use std::fmt;
 
 use wasmparser::ValType;
 
+use crate::common::wasmi_reference::{self, Meter, Stop};
+
 /// A value passed to or returned by an export, or read from a global.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value {
@@ -65,6 +67,24 @@ pub enum TrapKind {
     OutOfGas,
     /// A host function failed.
     Host,
+}
+
+impl From<gasworks_vm::trap::TrapKind> for TrapKind {
+    fn from(kind: gasworks_vm::trap::TrapKind) -> TrapKind {
+        use gasworks_vm::trap::TrapKind as G;
+        match kind {
+            G::Unreachable => TrapKind::Unreachable,
+            G::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            G::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            G::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            G::IndirectCallTypeMismatch => TrapKind::IndirectCallTypeMismatch,
+            G::IntegerDivideByZero => TrapKind::IntegerDivideByZero,
+            G::IntegerOverflow => TrapKind::IntegerOverflow,
+            G::StackExhausted => TrapKind::StackExhausted,
+            G::OutOfGas => TrapKind::OutOfGas,
+            G::Host(_) => TrapKind::Host,
+        }
+    }
 }
 
 /// A call that did not return.
@@ -138,36 +158,6 @@ pub enum Mode {
 // wasmi 2.0
 // ===========================================================================
 
-/// Host error of `gasworks.gas`.
-#[derive(Debug)]
-struct OutOfGas;
-
-impl fmt::Display for OutOfGas {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("out of gas")
-    }
-}
-
-impl wasmi::errors::HostError for OutOfGas {}
-
-/// Host error of `gasworks.stack_exhausted`.
-#[derive(Debug)]
-struct StackExhausted;
-
-impl fmt::Display for StackExhausted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stack exhausted")
-    }
-}
-
-impl wasmi::errors::HostError for StackExhausted {}
-
-/// Store data: the gas meter.
-#[derive(Debug, Default)]
-struct HostState {
-    gas_left: u64,
-}
-
 /// Export name under which a metered instance's stack-height global (the
 /// instrumenter's last global) is made readable.
 const STACK_HEIGHT_EXPORT: &str = "__gasworks_spec_stack_height";
@@ -182,30 +172,31 @@ struct WasmiInstance {
 pub struct WasmiEngine {
     mode: Mode,
     engine: wasmi::Engine,
-    store: wasmi::Store<HostState>,
-    linker: wasmi::Linker<HostState>,
+    store: wasmi::Store<Meter>,
+    linker: wasmi::Linker<Meter>,
     instances: Vec<WasmiInstance>,
 }
 
 impl WasmiEngine {
     pub fn new(mode: Mode) -> WasmiEngine {
-        let mut config = wasmi::Config::default();
+        let mut config = match mode {
+            // wasmi's own stack limits are the stack trap.
+            Mode::Unmetered => {
+                let mut config = wasmi::Config::default();
+                config.consume_fuel(false);
+                config
+            }
+            // Stack limits far above what the injected stack metering allows.
+            Mode::Metered { .. } => wasmi_reference::config(),
+        };
         config
-            .consume_fuel(false)
             // Stripping removes every float: wasmi checks it independently.
             .floats(false)
             .compilation_mode(wasmi::CompilationMode::Eager);
-        if let Mode::Metered { .. } = mode {
-            // Far above what the injected stack metering allows.
-            config
-                .set_max_recursion_depth(1 << 20)
-                .set_max_stack_height(512 << 20);
-        }
         let engine = wasmi::Engine::new(&config);
-        let mut store = wasmi::Store::new(&engine, HostState::default());
-        let mut linker = wasmi::Linker::new(&engine);
+        let mut store = wasmi::Store::new(&engine, Meter::default());
+        let mut linker = wasmi_reference::linker(&engine);
         linker.allow_shadowing(true);
-        define_metering(&mut linker);
         define_spectest(&mut linker, &mut store);
         WasmiEngine {
             mode,
@@ -277,46 +268,17 @@ impl WasmiEngine {
         })
     }
 
+    /// Calls `func`, with the mode's gas when metered; returns the results
+    /// or wasmi's error.
     fn call(&mut self, func: wasmi::Func, args: &[Value]) -> Result<Vec<wasmi::Val>, wasmi::Error> {
         let inputs: Vec<wasmi::Val> = args.iter().map(|v| self.wasmi_value(*v)).collect();
-        let mut outputs: Vec<wasmi::Val> = func
-            .ty(&self.store)
-            .results()
-            .iter()
-            .map(|ty| wasmi::Val::default_for_ty(*ty))
-            .collect();
-        func.call(&mut self.store, &inputs, &mut outputs)?;
-        Ok(outputs)
+        let gas_limit = match self.mode {
+            // Unmetered modules do not import `gasworks.gas`.
+            Mode::Unmetered => 0,
+            Mode::Metered { gas_per_invocation } => gas_per_invocation,
+        };
+        wasmi_reference::call(&mut self.store, func, &inputs, gas_limit).0
     }
-}
-
-fn define_metering(linker: &mut wasmi::Linker<HostState>) {
-    use gasworks_vm::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            GAS_FUNCTION,
-            |mut caller: wasmi::Caller<'_, HostState>, amount: i64| -> Result<(), wasmi::Error> {
-                let amount = amount as u64;
-                let state = caller.data_mut();
-                if amount > state.gas_left {
-                    state.gas_left = 0;
-                    return Err(wasmi::Error::host(OutOfGas));
-                }
-                state.gas_left -= amount;
-                Ok(())
-            },
-        )
-        .expect("define gasworks.gas");
-    linker
-        .func_wrap(
-            METERING_MODULE,
-            STACK_EXHAUSTED_FUNCTION,
-            |_caller: wasmi::Caller<'_, HostState>| -> Result<(), wasmi::Error> {
-                Err(wasmi::Error::host(StackExhausted))
-            },
-        )
-        .expect("define gasworks.stack_exhausted");
 }
 
 fn wasmi_type(ty: ValType) -> wasmi::ValType {
@@ -331,7 +293,7 @@ fn wasmi_type(ty: ValType) -> wasmi::ValType {
     }
 }
 
-fn define_spectest(linker: &mut wasmi::Linker<HostState>, store: &mut wasmi::Store<HostState>) {
+fn define_spectest(linker: &mut wasmi::Linker<Meter>, store: &mut wasmi::Store<Meter>) {
     for (name, params) in crate::spectest_functions() {
         let ty = wasmi::FuncType::new(params.iter().map(|t| wasmi_type(*t)), []);
         linker
@@ -368,45 +330,19 @@ fn define_spectest(linker: &mut wasmi::Linker<HostState>, store: &mut wasmi::Sto
 
 /// Classifies a wasmi error as a trap kind, or describes why it is none.
 fn trap_kind(error: &wasmi::Error, mode: Mode) -> Result<TrapKind, String> {
-    use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
-    if error.downcast_ref::<OutOfGas>().is_some() {
-        return Ok(TrapKind::OutOfGas);
-    }
-    if error.downcast_ref::<StackExhausted>().is_some() {
-        return Ok(TrapKind::StackExhausted);
-    }
-    if let Some(code) = error.as_trap_code() {
-        use wasmi::TrapCode as C;
-        return match code {
-            C::UnreachableCodeReached => Ok(TrapKind::Unreachable),
-            C::MemoryOutOfBounds => Ok(TrapKind::MemoryOutOfBounds),
-            C::TableOutOfBounds => Ok(TrapKind::TableOutOfBounds),
-            C::IndirectCallToNull => Ok(TrapKind::IndirectCallToNull),
-            C::IntegerDivisionByZero => Ok(TrapKind::IntegerDivideByZero),
-            C::IntegerOverflow => Ok(TrapKind::IntegerOverflow),
-            C::BadSignature => Ok(TrapKind::IndirectCallTypeMismatch),
-            C::StackOverflow => match mode {
-                Mode::Unmetered => Ok(TrapKind::StackExhausted),
-                Mode::Metered { .. } => {
-                    Err("wasmi's own stack limit was hit before the injected one".into())
-                }
-            },
-            other => Err(format!("wasmi trap {other:?}")),
-        };
-    }
-    match error.kind() {
-        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => Ok(TrapKind::MemoryOutOfBounds),
-        ErrorKind::Table(
-            TableError::InitOutOfBounds
-            | TableError::CopyOutOfBounds
-            | TableError::FillOutOfBounds
-            | TableError::SetOutOfBounds,
-        ) => Ok(TrapKind::TableOutOfBounds),
-        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
-            Ok(TrapKind::TableOutOfBounds)
+    match wasmi_reference::classify(error) {
+        Stop::Trap(kind) => Ok(kind.into()),
+        Stop::EngineStackOverflow => match mode {
+            Mode::Unmetered => Ok(TrapKind::StackExhausted),
+            Mode::Metered { .. } => {
+                Err("wasmi's own stack limit was hit before the injected one".into())
+            }
+        },
+        // Any other host error (the spectest functions raise none).
+        Stop::Other(_) if matches!(error.kind(), wasmi::errors::ErrorKind::Host(_)) => {
+            Ok(TrapKind::Host)
         }
-        ErrorKind::Host(_) => Ok(TrapKind::Host),
-        _ => Err(error.to_string()),
+        Stop::Other(message) => Err(message),
     }
 }
 
@@ -493,10 +429,7 @@ impl Engine for WasmiEngine {
             .ok_or_else(|| CallError::Engine(format!("no exported function {name:?}")))?;
         let heights = match self.mode {
             Mode::Unmetered => Vec::new(),
-            Mode::Metered { gas_per_invocation } => {
-                self.store.data_mut().gas_left = gas_per_invocation;
-                self.stack_heights()
-            }
+            Mode::Metered { .. } => self.stack_heights(),
         };
         let result = self.call(func, args);
         match result {

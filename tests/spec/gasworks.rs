@@ -40,21 +40,6 @@ impl GasworksEngine {
     }
 }
 
-fn trap_kind(kind: GTrap) -> TrapKind {
-    match kind {
-        GTrap::Unreachable => TrapKind::Unreachable,
-        GTrap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
-        GTrap::TableOutOfBounds => TrapKind::TableOutOfBounds,
-        GTrap::IndirectCallToNull => TrapKind::IndirectCallToNull,
-        GTrap::IndirectCallTypeMismatch => TrapKind::IndirectCallTypeMismatch,
-        GTrap::IntegerDivideByZero => TrapKind::IntegerDivideByZero,
-        GTrap::IntegerOverflow => TrapKind::IntegerOverflow,
-        GTrap::StackExhausted => TrapKind::StackExhausted,
-        GTrap::OutOfGas => TrapKind::OutOfGas,
-        GTrap::Host(_) => TrapKind::Host,
-    }
-}
-
 fn to_gasworks(value: Value) -> GValue {
     match value {
         Value::I32(v) => GValue::I32(v),
@@ -226,7 +211,7 @@ impl Engine for GasworksEngine {
         let instance = Instance::new(&module, &linker).map_err(|e| match e {
             InstantiationError::UnknownImport { .. }
             | InstantiationError::SignatureMismatch { .. } => InstantiateError::Link(e.to_string()),
-            InstantiationError::Trap(kind) => InstantiateError::Trap(trap_kind(kind)),
+            InstantiationError::Trap(kind) => InstantiateError::Trap(TrapKind::from(kind)),
         })?;
         self.instances.push(Arc::new(Mutex::new(instance)));
         self.exports.push(exports);
@@ -272,7 +257,7 @@ impl Engine for GasworksEngine {
         }
         match outcome.result {
             Ok(values) => Ok(values.into_iter().map(from_gasworks).collect()),
-            Err(kind) => Err(CallError::Trap(trap_kind(kind))),
+            Err(kind) => Err(CallError::Trap(TrapKind::from(kind))),
         }
     }
 
