@@ -377,6 +377,11 @@ fn limits_md_table_matches_the_consensus_limits() {
         ("STACK_LIMIT", u64::from(STACK_LIMIT)),
         ("FRAME_OVERHEAD", u64::from(FRAME_OVERHEAD)),
         ("LOCAL_COST", LOCAL_COST),
+        ("MAX_MEMORY_PAGES", gasworks_vm::engine::MAX_MEMORY_PAGES),
+        (
+            "MAX_TABLE_ELEMENTS",
+            gasworks_vm::engine::MAX_TABLE_ELEMENTS,
+        ),
     ]
     .into_iter()
     .collect();

@@ -212,6 +212,7 @@ impl Engine for GasworksEngine {
             InstantiationError::UnknownImport { .. }
             | InstantiationError::SignatureMismatch { .. } => InstantiateError::Link(e.to_string()),
             InstantiationError::Trap(kind) => InstantiateError::Trap(TrapKind::from(kind)),
+            InstantiationError::TooLarge { .. } => InstantiateError::Other(e.to_string()),
         })?;
         self.instances.push(Arc::new(Mutex::new(instance)));
         self.exports.push(exports);

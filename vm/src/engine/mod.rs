@@ -30,8 +30,19 @@ use compile::{Compiled, ImportKind, Init};
 /// Bytes in a WebAssembly page.
 pub const PAGE_SIZE: usize = 64 * 1024;
 
-/// The most pages any memory may have (4 GiB of 32-bit address space).
-const MAX_PAGES: u64 = 65_536;
+/// The most pages a memory may have in this engine: 1 GiB. WebAssembly
+/// allows 4 GiB; instrumented modules are held far below either
+/// (`Limits::memory_pages`), but the engine also runs modules that were not
+/// instrumented, and a bad one must not exhaust the host's memory:
+/// `memory.grow` returns -1 beyond this, and a larger initial memory does
+/// not instantiate.
+pub const MAX_MEMORY_PAGES: u64 = 16_384;
+
+/// The most elements a table may have in this engine (8 MiB of elements),
+/// for the same reason: `table.grow` returns -1 beyond it, and a larger
+/// initial table does not instantiate. Instrumented modules are held to
+/// `Limits::table_elements`.
+pub const MAX_TABLE_ELEMENTS: u64 = 1 << 20;
 
 /// The engine's version, part of every compiled module's cache key.
 pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v2");
@@ -333,6 +344,17 @@ pub enum InstantiationError {
     /// A segment did not fit (the spec's instantiation trap).
     #[error("instantiation trapped: {0}")]
     Trap(TrapKind),
+    /// The initial memory or a table is larger than this engine allows
+    /// ([`MAX_MEMORY_PAGES`], [`MAX_TABLE_ELEMENTS`]).
+    #[error("initial {what} of {size} exceeds the engine's limit of {max}")]
+    TooLarge {
+        /// `"memory pages"` or `"table elements"`.
+        what: &'static str,
+        /// The size asked for.
+        size: u64,
+        /// The engine's limit.
+        max: u64,
+    },
 }
 
 /// Why a call could not be made (not a trap: the caller's mistake).
@@ -440,12 +462,30 @@ impl Instance {
             }
         }
         let (memory_pages, memory_max_pages) = match compiled.memory {
+            Some((initial, _)) if initial > MAX_MEMORY_PAGES => {
+                return Err(InstantiationError::TooLarge {
+                    what: "memory pages",
+                    size: initial,
+                    max: MAX_MEMORY_PAGES,
+                });
+            }
             Some((initial, maximum)) => (
-                initial.min(MAX_PAGES) as u32,
-                maximum.unwrap_or(MAX_PAGES).min(MAX_PAGES) as u32,
+                initial as u32,
+                maximum.unwrap_or(MAX_MEMORY_PAGES).min(MAX_MEMORY_PAGES) as u32,
             ),
             None => (0, 0),
         };
+        if let Some((initial, _)) = compiled
+            .tables
+            .iter()
+            .find(|(initial, _)| *initial > MAX_TABLE_ELEMENTS)
+        {
+            return Err(InstantiationError::TooLarge {
+                what: "table elements",
+                size: *initial,
+                max: MAX_TABLE_ELEMENTS,
+            });
+        }
         let mut globals = Vec::with_capacity(compiled.globals.len());
         for (_, _, init) in &compiled.globals {
             let value = match *init {
@@ -460,7 +500,9 @@ impl Instance {
             .iter()
             .map(|(initial, maximum)| Table {
                 elements: vec![REF_NULL; *initial as usize],
-                max: maximum.unwrap_or(u64::from(u32::MAX)),
+                max: maximum
+                    .unwrap_or(MAX_TABLE_ELEMENTS)
+                    .min(MAX_TABLE_ELEMENTS),
             })
             .collect();
         let mut instance = Instance {
@@ -939,6 +981,61 @@ mod tests {
         assert_eq!(module.export_arity("none"), Some((0, 0)));
         assert_eq!(module.export_arity("g"), None);
         assert_eq!(module.export_arity("missing"), None);
+    }
+
+    #[test]
+    fn uninstrumented_modules_cannot_claim_unbounded_host_memory() {
+        let module =
+            |text: &str| Module::new(&wat::parse_str(text).expect("parses")).expect("compiles");
+        // Initial sizes past the engine's limits do not instantiate.
+        let table = module("(module (table 0xffffffff funcref))");
+        assert!(matches!(
+            Instance::new(&table, &Linker::new()),
+            Err(InstantiationError::TooLarge {
+                what: "table elements",
+                ..
+            })
+        ));
+        let memory = module("(module (memory 65536))");
+        assert!(matches!(
+            Instance::new(&memory, &Linker::new()),
+            Err(InstantiationError::TooLarge {
+                what: "memory pages",
+                ..
+            })
+        ));
+        // Growth past them fails as WebAssembly allows, with -1.
+        let grow = module(
+            r#"(module (table 1 funcref) (memory 1)
+                 (func (export "table") (param i32) (result i32)
+                   (table.grow (ref.null func) (local.get 0)))
+                 (func (export "memory") (param i32) (result i32)
+                   (memory.grow (local.get 0))))"#,
+        );
+        let mut instance = Instance::new(&grow, &Linker::new()).expect("instantiates");
+        let result = |instance: &mut Instance, name: &str, arg: u64| {
+            instance
+                .call(name, &[Value::I32(arg as u32 as i32)], u64::MAX)
+                .expect("call made")
+                .result
+        };
+        assert_eq!(
+            result(&mut instance, "table", 0x7fff_ffff),
+            Ok(vec![Value::I32(-1)])
+        );
+        assert_eq!(
+            result(&mut instance, "table", MAX_TABLE_ELEMENTS),
+            Ok(vec![Value::I32(-1)])
+        );
+        assert_eq!(
+            result(&mut instance, "table", MAX_TABLE_ELEMENTS - 1),
+            Ok(vec![Value::I32(1)])
+        );
+        assert_eq!(
+            result(&mut instance, "memory", MAX_MEMORY_PAGES),
+            Ok(vec![Value::I32(-1)])
+        );
+        assert_eq!(result(&mut instance, "memory", 3), Ok(vec![Value::I32(1)]));
     }
 
     #[test]
