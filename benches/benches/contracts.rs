@@ -17,7 +17,7 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
 use gasworks_host_api::{Address, BlockEnv, CallRequest, MemoryStorage, Runtime, StorageBackend};
@@ -42,7 +42,9 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "primes-200k",
-            input: input("primes", &|b| borsh::to_writer(b, &(200_000u32,)).expect("encodes")),
+            input: input("primes", &|b| {
+                borsh::to_writer(b, &(200_000u32,)).expect("encodes")
+            }),
         },
         Case {
             name: "sha256_wasm-1KiB-x200",
@@ -58,7 +60,9 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "sort-20k",
-            input: input("sort", &|b| borsh::to_writer(b, &(20_000u32, 7u64)).expect("encodes")),
+            input: input("sort", &|b| {
+                borsh::to_writer(b, &(20_000u32, 7u64)).expect("encodes")
+            }),
         },
     ]
 }
@@ -77,7 +81,9 @@ impl Chain {
         let wasm = std::fs::read(path).expect("examples/wasm/compute.wasm (examples/build.sh)");
         let mut runtime = Runtime::new();
         let contract = Address([0xc0; 32]);
-        runtime.deploy(contract, &wasm).expect("compute.wasm deploys");
+        runtime
+            .deploy(contract, &wasm)
+            .expect("compute.wasm deploys");
         Chain {
             runtime,
             storage: Arc::new(MemoryStorage::new()),
@@ -116,19 +122,6 @@ fn bench_contracts(criterion: &mut Criterion, chain: &Chain, cases: &[Case]) {
     group.finish();
 }
 
-/// Median time of one call, over at least 11 calls and about 0.8 s.
-fn median(chain: &Chain, input: &[u8]) -> Duration {
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < 11 || start.elapsed() < Duration::from_millis(800) {
-        let begin = Instant::now();
-        black_box(chain.call(input));
-        times.push(begin.elapsed());
-    }
-    times.sort();
-    times[times.len() / 2]
-}
-
 fn summary(chain: &Chain, cases: &[Case]) {
     println!();
     println!("contract-call summary (compute.wasm through Runtime::execute; median)");
@@ -137,7 +130,9 @@ fn summary(chain: &Chain, cases: &[Case]) {
     let mut rates = Vec::new();
     for case in cases {
         let (gas, _) = chain.call(&case.input);
-        let time = median(chain, &case.input);
+        let time = gasworks_benches::median_time(11, Duration::from_millis(800), || {
+            chain.call(&case.input)
+        });
         let rate = time.as_nanos() as f64 / gas as f64;
         rates.push((case.name, gas, time, rate));
         println!(
@@ -164,7 +159,12 @@ fn main() {
     // The results are the contract's own checks; here only that every
     // case runs and gives the same gas and result twice.
     for case in &cases {
-        assert_eq!(chain.call(&case.input), chain.call(&case.input), "{}", case.name);
+        assert_eq!(
+            chain.call(&case.input),
+            chain.call(&case.input),
+            "{}",
+            case.name
+        );
     }
     let mut criterion = Criterion::default()
         .sample_size(20)

@@ -460,21 +460,6 @@ fn bench_host_call(c: &mut Criterion, runners: &mut HostLoops) {
     group.finish();
 }
 
-/// Median of `f`'s wall time over at least `min_runs` runs and about
-/// `budget` in total.
-fn median_time<T>(min_runs: usize, budget: Duration, mut f: impl FnMut() -> T) -> Duration {
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < min_runs || start.elapsed() < budget {
-        let t = Instant::now();
-        let result = f();
-        times.push(t.elapsed());
-        drop(black_box(result));
-    }
-    times.sort();
-    times[times.len() / 2]
-}
-
 fn ns(time: Duration) -> f64 {
     time.as_secs_f64() * 1e9
 }

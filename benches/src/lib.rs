@@ -661,3 +661,22 @@ pub fn call_dense() -> Vec<u8> {
     let body: Vec<Instruction<'_>> = (0..40_000).map(|_| Instruction::Call(0)).collect();
     shape_module(5, &[], &body)
 }
+
+/// Median of `f`'s wall time over at least `min_runs` runs and about
+/// `budget` in total (the benchmarks' summary passes).
+pub fn median_time<T>(
+    min_runs: usize,
+    budget: std::time::Duration,
+    mut f: impl FnMut() -> T,
+) -> std::time::Duration {
+    let mut times = Vec::new();
+    let start = std::time::Instant::now();
+    while times.len() < min_runs || start.elapsed() < budget {
+        let t = std::time::Instant::now();
+        let result = f();
+        times.push(t.elapsed());
+        drop(std::hint::black_box(result));
+    }
+    times.sort();
+    times[times.len() / 2]
+}

@@ -3,6 +3,55 @@
 #[allow(dead_code)] // each test file uses a part
 pub mod wasmi_reference;
 
+/// `wasm` with exports added by `add`: into its export section, or into a
+/// new one in the export section's place when it has none. Every other
+/// section is copied as it is.
+#[allow(dead_code)] // each test file uses a part
+pub fn with_exports(
+    wasm: &[u8],
+    add: impl Fn(&mut wasm_encoder::ExportSection),
+) -> Result<Vec<u8>, String> {
+    use wasmparser::{Parser, Payload};
+    let error = |e: wasmparser::BinaryReaderError| e.to_string();
+    let mut out = wasm_encoder::Module::new();
+    let mut pending = true;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(error)?;
+        let Some((id, range)) = payload.as_section() else {
+            continue;
+        };
+        // Sections after the export section's place: start (8), element
+        // (9), data count (12), code (10), data (11).
+        if pending && matches!(id, 8..=12) {
+            let mut exports = wasm_encoder::ExportSection::new();
+            add(&mut exports);
+            out.section(&exports);
+            pending = false;
+        }
+        if let Payload::ExportSection(reader) = payload {
+            let mut exports = wasm_encoder::ExportSection::new();
+            for export in reader {
+                let export = export.map_err(error)?;
+                exports.export(export.name, export.kind.into(), export.index);
+            }
+            add(&mut exports);
+            out.section(&exports);
+            pending = false;
+            continue;
+        }
+        out.section(&wasm_encoder::RawSection {
+            id,
+            data: &wasm[range.start as usize..range.end as usize],
+        });
+    }
+    if pending {
+        let mut exports = wasm_encoder::ExportSection::new();
+        add(&mut exports);
+        out.section(&exports);
+    }
+    Ok(out.finish())
+}
+
 /// SplitMix64: a small, fixed, portable pseudo-random stream, so that
 /// generated inputs are the same on every run and every machine.
 #[allow(dead_code)] // each test file uses a part

@@ -200,44 +200,9 @@ pub fn expose(wasm: &[u8]) -> Result<Exposed, String> {
             exports.export(MEMORY_EXPORT, wasm_encoder::ExportKind::Memory, 0);
         }
     };
-    let mut out = wasm_encoder::Module::new();
-    let mut pending = true;
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(error)?;
-        let Some((id, range)) = payload.as_section() else {
-            continue;
-        };
-        // The export section comes before start (8), element (9), data
-        // count (12), code (10) and data (11).
-        if pending && matches!(id, 8..=12) {
-            let mut exports = wasm_encoder::ExportSection::new();
-            add(&mut exports);
-            out.section(&exports);
-            pending = false;
-        }
-        if let Payload::ExportSection(reader) = payload {
-            let mut exports = wasm_encoder::ExportSection::new();
-            for export in reader {
-                let export = export.map_err(error)?;
-                exports.export(export.name, export.kind.into(), export.index);
-            }
-            add(&mut exports);
-            out.section(&exports);
-            pending = false;
-            continue;
-        }
-        out.section(&wasm_encoder::RawSection {
-            id,
-            data: &wasm[range.start as usize..range.end as usize],
-        });
-    }
-    if pending {
-        let mut exports = wasm_encoder::ExportSection::new();
-        add(&mut exports);
-        out.section(&exports);
-    }
+    let wasm = crate::common::with_exports(wasm, add)?;
     Ok(Exposed {
-        wasm: out.finish(),
+        wasm,
         globals,
         has_memory: memories > 0,
     })

@@ -503,44 +503,7 @@ fn expose_last_global(wasm: &[u8], name: &str) -> Result<Vec<u8>, String> {
     let index = globals
         .checked_sub(1)
         .ok_or("an instrumented module without globals")?;
-    let mut out = wasm_encoder::Module::new();
-    let mut pending = true;
-    let add = |exports: &mut wasm_encoder::ExportSection| {
+    crate::common::with_exports(wasm, |exports: &mut wasm_encoder::ExportSection| {
         exports.export(name, wasm_encoder::ExportKind::Global, index);
-    };
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(error)?;
-        let Some((id, range)) = payload.as_section() else {
-            continue;
-        };
-        // Sections after the export section's place: start (8), element
-        // (9), data count (12), code (10), data (11).
-        if pending && matches!(id, 8..=12) {
-            let mut exports = wasm_encoder::ExportSection::new();
-            add(&mut exports);
-            out.section(&exports);
-            pending = false;
-        }
-        if let Payload::ExportSection(reader) = payload {
-            let mut exports = wasm_encoder::ExportSection::new();
-            for export in reader {
-                let export = export.map_err(error)?;
-                exports.export(export.name, export.kind.into(), export.index);
-            }
-            add(&mut exports);
-            pending = false;
-            out.section(&exports);
-            continue;
-        }
-        out.section(&wasm_encoder::RawSection {
-            id,
-            data: &wasm[range.start as usize..range.end as usize],
-        });
-    }
-    if pending {
-        let mut exports = wasm_encoder::ExportSection::new();
-        add(&mut exports);
-        out.section(&exports);
-    }
-    Ok(out.finish())
+    })
 }
