@@ -1,16 +1,19 @@
 //! `gasworks`: the command-line tool over every stage of the pipeline.
 //!
-//! Exit codes: 0 accepted (or done), 1 rejected (the reason on stderr),
-//! 2 usage or I/O error.
+//! Exit codes: 0 accepted (or done), 1 rejected, trapped or disagreeing
+//! (the reason on stderr), 2 usage or I/O error.
 
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
+mod cmd;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gasworks_vm::engine::{Instance, Linker, Module, Value};
-use gasworks_vm::{Instrumented, instrument};
+use gasworks_node_sim::generate::GenConfig;
+
+use cmd::USAGE_OR_IO;
 
 /// Deterministic, gas-metered WebAssembly VM for smart contracts.
 #[derive(Parser)]
@@ -22,6 +25,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: example contracts, a generated chain replayed on three
+    /// nodes under different conditions, roots, speed and a gas report.
+    Demo {
+        /// Seed of the generated chain.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Blocks after genesis.
+        #[arg(long, default_value_t = 30)]
+        blocks: u64,
+        /// Funded accounts.
+        #[arg(long, default_value_t = 1_000)]
+        accounts: u64,
+        /// Transactions per block.
+        #[arg(long, default_value_t = 150)]
+        txs_per_block: u32,
+        /// Keep the chain and the nodes' data directories here.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a module against the accepted profile and limits; print a report.
     Check {
         /// A WebAssembly module (binary, or text format).
@@ -35,29 +60,113 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Instrument, compile and call an export of a module that imports
-    /// nothing but the metering functions.
+    /// Run a module: an SDK contract's method (host API linked, in-memory
+    /// storage, borsh arguments such as `u64:5 string:abc address:0x..`),
+    /// or a plain module's export (wasm arguments `i32:5 i64:-1`).
     Call {
         /// A WebAssembly module (binary, or text format).
         file: PathBuf,
-        /// The exported function to call.
-        export: String,
-        /// Arguments, written `i32:5` or `i64:-1`.
+        /// The method (SDK contract) or export (plain module) to call.
+        name: String,
+        /// Arguments, `TYPE:VALUE`.
         #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
         /// Gas limit.
         #[arg(long)]
         gas: u64,
-        /// Print one JSON object: results, gas used, trap.
+        /// SDK contracts: call this constructor first, e.g.
+        /// `--init "init string:Token string:TOK u8:18"`.
+        #[arg(long)]
+        init: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a chain file (genesis and blocks) made from the example
+    /// contracts; same arguments, byte-identical file.
+    Gen {
+        /// Seed.
+        #[arg(long)]
+        seed: u64,
+        /// Blocks after genesis.
+        #[arg(long)]
+        blocks: u64,
+        /// Funded accounts.
+        #[arg(long)]
+        accounts: u64,
+        /// Transactions per block (after the first).
+        #[arg(long, default_value_t = 100)]
+        txs_per_block: u32,
+        /// The chain file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a chain file to one node's data directory, resuming from its
+    /// head and checking every block against its header.
+    Node {
+        /// The data directory (created when missing).
+        #[arg(long)]
+        data: PathBuf,
+        /// The chain file.
+        #[arg(long)]
+        chain: PathBuf,
+        /// Stop after this height.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Print `{"height": H, "state_root": "<hex>"}` at the end.
+        #[arg(long)]
+        json: bool,
+        /// Print `committed H ROOT` after each block.
+        #[arg(long)]
+        progress: bool,
+        /// Tests only: pause before or after a block's commit
+        /// (`HEIGHT:before`, `HEIGHT:after`) and wait to be killed.
+        #[arg(long, hide = true)]
+        stop_at: Option<cmd::node::StopAt>,
+    },
+    /// Replay a chain on N nodes under different conditions; every block's
+    /// roots must agree. On disagreement, name the first differing block,
+    /// transaction, field and key, and write a repro bundle.
+    Replay {
+        /// The chain file.
+        chain: Option<PathBuf>,
+        /// Nodes (conditions in docs/node-sim.md).
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        /// Where the nodes' data directories go (default: next to the chain).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Re-run a repro bundle instead.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// Tests only: make one node compute one wrong thing
+        /// (`NODE:HEIGHT:TX:wrong-value`, `NODE:HEIGHT:TX:gas=N`).
+        #[arg(long, hide = true)]
+        inject_fault: Option<cmd::replay::InjectedFault>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a value, or its absence, from a node's data directory, with a
+    /// proof against the head's state root.
+    Query {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// `account:0xADDR`, `contract:0xADDR`, `code:0xHASH`,
+        /// `storage:0xADDR:0xKEY` or a raw state key `0x…`.
+        key: String,
+        /// Print the proof (and check it).
+        #[arg(long)]
+        proof: bool,
+        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
 }
-
-/// Exit code for a module that was rejected.
-const REJECTED: u8 = 1;
-/// Exit code for a usage or I/O error.
-const USAGE_OR_IO: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -70,188 +179,76 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check { file } => check(&file),
-        Command::Instrument { file, output } => instrument_to(&file, &output),
+        Command::Demo {
+            seed,
+            blocks,
+            accounts,
+            txs_per_block,
+            work_dir,
+            json,
+        } => {
+            let config = GenConfig {
+                seed,
+                blocks,
+                accounts,
+                txs_per_block,
+            };
+            cmd::demo::run(&config, work_dir.as_deref(), json)
+        }
+        Command::Check { file } => cmd::check::run(&file),
+        Command::Instrument { file, output } => cmd::instrument::run(&file, &output),
         Command::Call {
             file,
-            export,
+            name,
             args,
             gas,
+            init,
             json,
-        } => call(&file, &export, &args, gas, json),
-    }
-}
-
-/// Reads a module; text-format files are converted to binary.
-fn read_module(path: &Path) -> Result<Vec<u8>, ExitCode> {
-    let bytes = std::fs::read(path).map_err(|err| {
-        eprintln!("error: cannot read {}: {err}", path.display());
-        ExitCode::from(USAGE_OR_IO)
-    })?;
-    if bytes.starts_with(b"\0asm") {
-        return Ok(bytes);
-    }
-    // Not a binary module: accept the text format, and otherwise hand the
-    // bytes to the instrumenter, which says why they are not a module.
-    match wat::parse_bytes(&bytes) {
-        Ok(binary) => Ok(binary.into_owned()),
-        Err(_) => Ok(bytes),
-    }
-}
-
-fn instrument_file(path: &Path) -> Result<Instrumented, ExitCode> {
-    let wasm = read_module(path)?;
-    instrument(&wasm, &gasworks_host_api::instrument_config()).map_err(|rejection| {
-        eprintln!("rejected: {rejection}");
-        ExitCode::from(REJECTED)
-    })
-}
-
-fn check(path: &Path) -> ExitCode {
-    let instrumented = match instrument_file(path) {
-        Ok(instrumented) => instrumented,
-        Err(code) => return code,
-    };
-    let report = &instrumented.report;
-    println!("accepted: {}", path.display());
-    println!("  functions:       {}", report.functions);
-    let imports: Vec<String> = report
-        .imports
-        .iter()
-        .map(|(module, name)| format!("{module}.{name}"))
-        .collect();
-    println!(
-        "  imports:         {}{}",
-        report.imports.len(),
-        if imports.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", imports.join(", "))
+        } => cmd::call::run(&file, &name, &args, gas, init.as_deref(), json),
+        Command::Gen {
+            seed,
+            blocks,
+            accounts,
+            txs_per_block,
+            out,
+            json,
+        } => {
+            let config = GenConfig {
+                seed,
+                blocks,
+                accounts,
+                txs_per_block,
+            };
+            cmd::generate::run(&config, &out, json)
         }
-    );
-    println!("  exports:         {}", report.exports.join(", "));
-    match report.memory {
-        Some((initial, Some(maximum))) => {
-            println!("  memory:          {initial} pages initial, {maximum} maximum")
-        }
-        Some((initial, None)) => println!("  memory:          {initial} pages initial, no maximum"),
-        None => println!("  memory:          none"),
-    }
-    println!("  code bytes:      {}", report.code_bytes);
-    println!("  metered blocks:  {}", report.metered_blocks);
-    println!("  instrumented:    {} bytes", instrumented.module.len());
-    println!("  cost table:      {}", report.cost_table_hash);
-    ExitCode::SUCCESS
-}
-
-fn instrument_to(path: &Path, output: &Path) -> ExitCode {
-    let instrumented = match instrument_file(path) {
-        Ok(instrumented) => instrumented,
-        Err(code) => return code,
-    };
-    if let Err(err) = std::fs::write(output, &instrumented.module) {
-        eprintln!("error: cannot write {}: {err}", output.display());
-        return ExitCode::from(USAGE_OR_IO);
-    }
-    println!(
-        "instrumented {} -> {} ({} metered blocks, cost table {})",
-        path.display(),
-        output.display(),
-        instrumented.report.metered_blocks,
-        instrumented.report.cost_table_hash
-    );
-    ExitCode::SUCCESS
-}
-
-/// Parses `i32:5` or `i64:-1`.
-fn parse_value(text: &str) -> Option<Value> {
-    let (ty, number) = text.split_once(':')?;
-    match ty {
-        "i32" => number
-            .parse::<i32>()
-            .ok()
-            .or_else(|| number.parse::<u32>().ok().map(|v| v as i32))
-            .map(Value::I32),
-        "i64" => number
-            .parse::<i64>()
-            .ok()
-            .or_else(|| number.parse::<u64>().ok().map(|v| v as i64))
-            .map(Value::I64),
-        _ => None,
-    }
-}
-
-fn format_value(value: &Value) -> String {
-    match value {
-        Value::I32(v) => format!("i32:{v}"),
-        Value::I64(v) => format!("i64:{v}"),
-        Value::FuncRef(Some(f)) => format!("funcref:{f}"),
-        Value::FuncRef(None) => "funcref:null".to_string(),
-        Value::ExternRef(Some(r)) => format!("externref:{r}"),
-        Value::ExternRef(None) => "externref:null".to_string(),
-    }
-}
-
-fn call(path: &Path, export: &str, args: &[String], gas: u64, json: bool) -> ExitCode {
-    let mut values = Vec::with_capacity(args.len());
-    for arg in args {
-        match parse_value(arg) {
-            Some(value) => values.push(value),
-            None => {
-                eprintln!("error: bad argument {arg:?}: write i32:5 or i64:-1");
-                return ExitCode::from(USAGE_OR_IO);
-            }
-        }
-    }
-    let instrumented = match instrument_file(path) {
-        Ok(instrumented) => instrumented,
-        Err(code) => return code,
-    };
-    let module = match Module::new(&instrumented.module) {
-        Ok(module) => module,
-        Err(err) => {
-            eprintln!("error: the instrumented module does not compile (a bug): {err}");
-            return ExitCode::from(REJECTED);
-        }
-    };
-    let mut instance = match Instance::new(&module, &Linker::new()) {
-        Ok(instance) => instance,
-        Err(err) => {
-            eprintln!("error: cannot instantiate: {err}");
-            return ExitCode::from(REJECTED);
-        }
-    };
-    let outcome = match instance.call(export, &values, gas) {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(USAGE_OR_IO);
-        }
-    };
-    let results: Vec<String> = match &outcome.result {
-        Ok(values) => values.iter().map(format_value).collect(),
-        Err(_) => Vec::new(),
-    };
-    let trap = outcome.result.as_ref().err();
-    if json {
-        let results: Vec<String> = results.iter().map(|r| format!("\"{r}\"")).collect();
-        let trap = trap.map_or("null".to_string(), |kind| format!("\"{}\"", kind.name()));
-        println!(
-            "{{\"results\": [{}], \"gas_used\": {}, \"trap\": {}}}",
-            results.join(", "),
-            outcome.gas_used,
-            trap
-        );
-    } else {
-        match trap {
-            None => println!("results: {}", results.join(" ")),
-            Some(kind) => println!("trap: {kind}"),
-        }
-        println!("gas used: {}", outcome.gas_used);
-    }
-    if trap.is_some() {
-        ExitCode::from(REJECTED)
-    } else {
-        ExitCode::SUCCESS
+        Command::Node {
+            data,
+            chain,
+            to,
+            json,
+            progress,
+            stop_at,
+        } => cmd::node::run(&data, &chain, to, json, progress, stop_at),
+        Command::Replay {
+            chain,
+            nodes,
+            work_dir,
+            bundle,
+            inject_fault,
+            json,
+        } => cmd::replay::run(
+            chain.as_deref(),
+            nodes,
+            work_dir.as_deref(),
+            bundle.as_deref(),
+            inject_fault,
+            json,
+        ),
+        Command::Query {
+            data,
+            key,
+            proof,
+            json,
+        } => cmd::query::run(&data, &key, proof, json),
     }
 }

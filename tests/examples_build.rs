@@ -206,6 +206,10 @@ fn fresh_build(folder: &Path, target_dir: &Path) -> Vec<Vec<u8>> {
     );
     copy_tree(&repo.join("examples"), &folder.join("examples"));
     let out = folder.join("out");
+    // A fresh machine's toolchain may lack the wasm32 target: add it, as
+    // every contract build through the SDK's harness does.
+    gasworks_sdk_testing::ensure_wasm32_target(&folder.join("examples"))
+        .expect("the wasm32 target is available");
     let output = Command::new("bash")
         .arg(folder.join("examples/build.sh"))
         .arg("--out")

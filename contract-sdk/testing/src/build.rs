@@ -15,6 +15,53 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
+/// The target contracts are built for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Makes sure the toolchain that builds in `crate_dir` has the
+/// [`WASM_TARGET`] standard library, installing it with rustup when it is
+/// missing: `rust-toolchain.toml` names the target, but rustup adds it only
+/// when it installs the toolchain, so a machine whose toolchain came first
+/// (CI images, a pinned toolchain installed by hand) lacks it and every
+/// contract build fails with "can't find crate for `core`".
+///
+/// # Errors
+///
+/// [`BuildError`] when the target is missing and rustup cannot add it (the
+/// message says the command to run).
+pub fn ensure_wasm32_target(crate_dir: &Path) -> Result<(), BuildError> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .current_dir(crate_dir)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| BuildError(format!("cannot run rustc: {e}")))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    let status = Command::new("rustup")
+        .current_dir(crate_dir)
+        .args(["target", "add", WASM_TARGET])
+        .status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(BuildError(format!(
+            "`rustup target add {WASM_TARGET}` failed ({status}); contracts need that target"
+        ))),
+        Err(error) => Err(BuildError(format!(
+            "the {WASM_TARGET} target is not installed and rustup cannot run ({error}): \
+             install the target for {}",
+            sysroot.display()
+        ))),
+    }
+}
+
 /// Builds the contract crate at `crate_dir` (its `Cargo.toml`) with
 /// `cargo build --release --target wasm32-unknown-unknown` into
 /// `target_dir`, and returns the path of `NAME.wasm` (`name` is the
@@ -32,6 +79,7 @@ impl std::error::Error for BuildError {}
 /// [`BuildError`] when cargo cannot run or the build fails (with cargo's
 /// output).
 pub fn build_wasm(crate_dir: &Path, target_dir: &Path, name: &str) -> Result<PathBuf, BuildError> {
+    ensure_wasm32_target(crate_dir)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(crate_dir)

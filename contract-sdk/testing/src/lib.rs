@@ -42,7 +42,7 @@ use gasworks_host_api::{
 use gasworks_sdk::storage::{Item, Map, StorageKey};
 
 pub use borsh;
-pub use build::{BuildError, build_wasm};
+pub use build::{BuildError, WASM_TARGET, build_wasm, ensure_wasm32_target};
 pub use gasworks_host_api as host;
 pub use gasworks_sdk as sdk;
 pub use gasworks_sdk::Address;

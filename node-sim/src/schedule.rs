@@ -1,0 +1,101 @@
+//! The schedule: every rule that decides gas or results, and its hash.
+//!
+//! A node's outcome for a block depends on the VM's cost table, the
+//! instrumenter's limits, the host API's prices and limits, the engine's
+//! version and the node's own transaction prices below. The
+//! [`schedule_hash`] covers all of them; it is in every block header, a
+//! node refuses a block whose header names another schedule, and it is part
+//! of the compiled-module cache key ([`crate::exec`]), so that a changed
+//! price can never run with code compiled under the old one (CosmWasm's
+//! CWA-2024-004 was a cache that outlived a price change).
+//!
+//! The prices here follow the host API's convention: one gas unit is about
+//! one nanosecond of a node's work on the reference machine (measured in
+//! `docs/performance.md`, "Host prices": about 0.5 ns per gas in wasm).
+
+use std::sync::OnceLock;
+
+use crate::hash::{Hash, tagged_hash};
+
+/// Charged for every transaction that gets past the checks (signature,
+/// nonce, fee): one secp256k1 verification (the host API prices one at
+/// 100,000, for 50-100 µs measured with k256) plus reading and writing the
+/// sender's account (a `storage_write` is 20,000).
+pub const TX_BASE_GAS: u64 = 120_000;
+/// Charged per byte of the encoded transaction: the block keeps it forever
+/// on every node (as `storage_write`'s 50 per byte, for the same reason).
+pub const TX_BYTE_GAS: u64 = 50;
+/// A native transfer's own work: reading and writing the receiver's
+/// account (one `storage_write`).
+pub const TRANSFER_GAS: u64 = 20_000;
+/// A deployment's fixed work: hashing the code, storing the contract's
+/// record, instantiating it once to check it.
+pub const DEPLOY_BASE_GAS: u64 = 100_000;
+/// Per byte of code deployed: instrumenting and compiling it. Measured on
+/// this machine (`deploy_throughput` in `benches/benches/node.rs`, written
+/// up in `docs/performance.md`): 25-40 ns per byte for instrument plus
+/// compile on the example contracts; the compile-bomb shapes of the
+/// linearity benchmark stay within 3x of the average per byte, so 100 gas
+/// (about 100 ns) per byte covers the worst shape.
+pub const DEPLOY_GAS_PER_BYTE: u64 = 100;
+/// Per byte of code stored, when the code is new (code is stored once per
+/// hash): the same per-byte price as `storage_write`.
+pub const CODE_STORAGE_GAS_PER_BYTE: u64 = 50;
+/// The most transactions one block may hold (rejected ones count: they
+/// cost a signature check or a decode each).
+pub const MAX_BLOCK_TXS: usize = 20_000;
+
+/// Version of the node's own rules (transaction format, prices above, state
+/// layout); bump it with any change to them.
+pub const NODE_RULES_VERSION: &str = "gasworks-node rules v1";
+
+/// The canonical text the schedule hash is taken over (for people and for
+/// the docs: everything that changes gas or results, one item a line).
+pub fn canonical_schedule() -> String {
+    let limits = gasworks_vm::limits::Limits::CONSENSUS;
+    format!(
+        "{NODE_RULES_VERSION}\n\
+         engine: {}\n\
+         cost table: {}\n\
+         host api: {}\n\
+         vm limits: {limits:?}\n\
+         tx base gas: {TX_BASE_GAS}\n\
+         tx byte gas: {TX_BYTE_GAS}\n\
+         transfer gas: {TRANSFER_GAS}\n\
+         deploy base gas: {DEPLOY_BASE_GAS}\n\
+         deploy gas per byte: {DEPLOY_GAS_PER_BYTE}\n\
+         code storage gas per byte: {CODE_STORAGE_GAS_PER_BYTE}\n\
+         max block txs: {MAX_BLOCK_TXS}\n\
+         max tx bytes: {}\n",
+        gasworks_vm::engine::ENGINE_VERSION,
+        gasworks_vm::instrument::cost::cost_table_hash(),
+        gasworks_host_api::manifest_hash(),
+        crate::tx::MAX_TX_BYTES,
+    )
+}
+
+/// The schedule's hash (computed once per process).
+pub fn schedule_hash() -> Hash {
+    static HASH: OnceLock<Hash> = OnceLock::new();
+    *HASH.get_or_init(|| tagged_hash(b"gasworks/schedule/v1", &[canonical_schedule().as_bytes()]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_names_every_part() {
+        let text = canonical_schedule();
+        for part in [
+            "engine: ",
+            "cost table: ",
+            "host api: ",
+            "vm limits: ",
+            "tx base gas: ",
+        ] {
+            assert!(text.contains(part), "{part} missing from\n{text}");
+        }
+        assert_eq!(schedule_hash(), schedule_hash());
+    }
+}

@@ -1,0 +1,209 @@
+//! The state store: committed state as execution reads it, and the atomic
+//! commit of a block.
+//!
+//! [`StateRead`] is what execution needs: point reads and ordered scans of
+//! the latest committed state (a flat key space, [`keys`]). [`StateStore`]
+//! adds what a node needs: the state root a change set would give
+//! ([`StateStore::prepare`], nothing written), the commit of a whole block
+//! in one atomic, synced write ([`StateStore::commit`]), the head, the
+//! stored blocks and receipts, and proofs against the head's root.
+//!
+//! [`RocksStore`] is the implementation: RocksDB with a Jellyfish Merkle
+//! Tree ([`jmt`]) as the authenticated index. The trait keeps the engine
+//! replaceable: the execution core ([`crate::exec`]) sees only these
+//! traits.
+
+pub mod keys;
+mod rocks;
+mod tree;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::block::Header;
+use crate::hash::Hash;
+use crate::receipt::TxRecord;
+
+pub use rocks::{RocksOptions, RocksStore};
+pub use tree::{ProofError, StateProof};
+
+/// Changes to the state: key to new value (`None`: removed), in key order.
+pub type ChangeSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// An ordered scan over committed state.
+pub type StateScan<'a> = Box<dyn Iterator<Item = Result<Entry, StoreError>> + 'a>;
+
+/// A store failure: node-local, never a transaction's doing. Execution that
+/// meets one stops without a result, and nothing is committed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error (I/O, corruption it detected).
+    #[error("database error: {0}")]
+    Database(String),
+    /// The directory exists, is not empty and is not a data directory.
+    #[error("{0} is not a Gasworks data directory (no RocksDB CURRENT file)")]
+    NotADataDirectory(String),
+    /// Something committed is missing or does not decode.
+    #[error("corrupt data directory: {0}")]
+    Corrupt(String),
+    /// The state tree failed.
+    #[error("state tree error: {0}")]
+    Tree(String),
+}
+
+/// Read access to the latest committed state.
+pub trait StateRead: Send + Sync {
+    /// The value under `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot answer.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Entries within the bounds, in ascending key order, lazily. An empty
+    /// or inverted range yields nothing.
+    fn scan<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> StateScan<'a>;
+}
+
+/// The last committed block, as a store records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Head {
+    /// Its height.
+    pub height: u64,
+    /// Its header's hash.
+    pub block_hash: Hash,
+    /// The state root after it.
+    pub state_root: Hash,
+    /// Its timestamp.
+    pub timestamp: u64,
+}
+
+/// Which chain a data directory belongs to, recorded with block 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ChainRecord {
+    /// The chain id.
+    pub chain_id: u64,
+    /// [`crate::block::Genesis::hash`].
+    pub genesis_hash: Hash,
+}
+
+/// Everything one block commit writes.
+#[derive(Debug, Clone)]
+pub struct BlockCommit {
+    /// The block's header (as this node computed it).
+    pub header: Header,
+    /// The block's raw transactions.
+    pub txs: Vec<Vec<u8>>,
+    /// One record per transaction.
+    pub records: Vec<TxRecord>,
+    /// The block's state changes.
+    pub changes: ChangeSet,
+    /// For block 0 only: which chain this is.
+    pub chain: Option<ChainRecord>,
+}
+
+/// A node's storage: committed state, the state tree, blocks, receipts and
+/// the head, committed together.
+pub trait StateStore: StateRead + Sized + 'static {
+    /// A computed but unwritten tree update.
+    type Prepared: Send;
+
+    /// The state root after applying `changes` to the committed state, as
+    /// tree version `version` (the block's height), and the update that
+    /// [`StateStore::commit`] writes. Writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn prepare(
+        &self,
+        version: u64,
+        changes: &ChangeSet,
+    ) -> Result<(Hash, Self::Prepared), StoreError>;
+
+    /// Commits a block: state changes, tree update, header, transactions,
+    /// receipts and the new head, in one atomic synced write. After a crash
+    /// the store is at the previous head or at this one, never between.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`]; then nothing was written.
+    fn commit(&self, block: &BlockCommit, prepared: Self::Prepared) -> Result<(), StoreError>;
+
+    /// The last committed block, or `None` for a new store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn head(&self) -> Result<Option<Head>, StoreError>;
+
+    /// The chain this store belongs to (`None` for a new store).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn chain(&self) -> Result<Option<ChainRecord>, StoreError>;
+
+    /// The committed header at `height`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn header(&self, height: u64) -> Result<Option<Header>, StoreError>;
+
+    /// The committed raw transactions of block `height`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn transactions(&self, height: u64) -> Result<Option<Vec<Vec<u8>>>, StoreError>;
+
+    /// The committed transaction records of block `height`, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn records(&self, height: u64) -> Result<Vec<TxRecord>, StoreError>;
+
+    /// `key`'s value, or its absence, with a proof against the head's
+    /// state root.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`].
+    fn prove(&self, key: &[u8]) -> Result<StateProof, StoreError>;
+}
+
+/// Whether no key lies within the bounds (inverted bounds included).
+pub fn is_empty_range(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
+    gasworks_host_api::storage::is_empty_range(start, end)
+}
+
+/// An in-memory [`StateRead`]: for repro bundles and tests.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryState {
+    /// The entries.
+    pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl StateRead for MemoryState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.entries.get(key).cloned())
+    }
+
+    fn scan<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> StateScan<'a> {
+        if is_empty_range(start, end) {
+            return Box::new(std::iter::empty());
+        }
+        Box::new(
+            self.entries
+                .range::<[u8], _>((start, end))
+                .map(|(k, v)| Ok((k.clone(), v.clone()))),
+        )
+    }
+}

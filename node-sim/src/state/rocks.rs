@@ -1,0 +1,407 @@
+//! [`RocksStore`]: a node's data directory, one RocksDB with column
+//! families, laid out as Penumbra's `cnidarium` does for its `jmt`.
+//!
+//! | column family | key | value |
+//! |---|---|---|
+//! | `state` | state key ([`super::keys`]) | value: the flat latest state that execution reads |
+//! | `jmt_nodes` | borsh `NodeKey` | borsh `Node` |
+//! | `jmt_preimages` | key hash (32) | state key |
+//! | `jmt_stale` | stale-since version (8, BE), borsh `NodeKey` | empty: nodes to prune |
+//! | `headers` | height (8, BE) | borsh [`Header`] |
+//! | `blocks` | height (8, BE) | borsh raw transactions |
+//! | `receipts` | height (8, BE), index (4, BE) | borsh [`TxRecord`] (receipt, write set, debug) |
+//! | `meta` | `head`, `chain` | borsh [`Head`], [`ChainRecord`] |
+//!
+//! A block is one `WriteBatch` written with `sync`: state, tree nodes,
+//! preimages, stale-node index, header, transactions, receipts and head
+//! together, so a crash leaves block n-1 or block n, never a mix (the
+//! anti-pattern is Cosmos SDK's separate store commits, cosmos-sdk#13477).
+//!
+//! The tree keeps no value history of its own (jmt's `get_value_option`
+//! is answered from the flat state through the preimage), so proofs are
+//! served at the head only; tree nodes that became stale more than
+//! [`KEEP_VERSIONS`] blocks ago are deleted in the same batch.
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use borsh::BorshDeserialize;
+use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
+use jmt::{KeyHash, OwnedValue, Sha256Jmt, Version};
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompactionStyle,
+    Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
+};
+
+use super::tree::{StateProof, key_hash};
+use super::{
+    BlockCommit, ChainRecord, ChangeSet, Head, StateRead, StateScan, StateStore, StoreError,
+    is_empty_range,
+};
+use crate::block::Header;
+use crate::hash::Hash;
+use crate::receipt::TxRecord;
+
+/// Tree versions whose nodes are kept after they became stale: proofs and
+/// reads of the last few roots stay possible while a block is prepared.
+pub const KEEP_VERSIONS: u64 = 16;
+
+const STATE: &str = "state";
+const NODES: &str = "jmt_nodes";
+const PREIMAGES: &str = "jmt_preimages";
+const STALE: &str = "jmt_stale";
+const HEADERS: &str = "headers";
+const BLOCKS: &str = "blocks";
+const RECEIPTS: &str = "receipts";
+const META: &str = "meta";
+const COLUMN_FAMILIES: [&str; 8] = [
+    STATE, NODES, PREIMAGES, STALE, HEADERS, BLOCKS, RECEIPTS, META,
+];
+const HEAD_KEY: &[u8] = b"head";
+const CHAIN_KEY: &[u8] = b"chain";
+
+/// RocksDB tuning: a node's own choice, which must never change a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RocksOptions {
+    /// Block cache size in bytes (0: RocksDB's default).
+    pub block_cache_bytes: usize,
+    /// Universal instead of level compaction.
+    pub universal_compaction: bool,
+    /// Write buffer size in bytes (0: RocksDB's default).
+    pub write_buffer_bytes: usize,
+}
+
+impl Default for RocksOptions {
+    fn default() -> Self {
+        RocksOptions {
+            block_cache_bytes: 64 << 20,
+            universal_compaction: false,
+            write_buffer_bytes: 0,
+        }
+    }
+}
+
+/// A node's data directory.
+pub struct RocksStore {
+    db: DB,
+    path: PathBuf,
+}
+
+fn db_error(error: rocksdb::Error) -> StoreError {
+    StoreError::Database(error.into_string())
+}
+
+fn decode<T: BorshDeserialize>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    T::try_from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
+}
+
+fn encode<T: borsh::BorshSerialize>(value: &T) -> Vec<u8> {
+    borsh::to_vec(value).unwrap_or_default()
+}
+
+fn receipt_key(height: u64, index: u32) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    key[..8].copy_from_slice(&height.to_be_bytes());
+    key[8..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
+impl RocksStore {
+    /// Opens the data directory at `path`, creating it when it does not
+    /// exist or is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotADataDirectory`] for a non-empty directory that is
+    /// not one; [`StoreError::Database`] when RocksDB refuses it (missing or
+    /// corrupt files); [`StoreError::Corrupt`] when it opens but has a chain
+    /// record without a head, or the reverse.
+    pub fn open(path: &Path, options: RocksOptions) -> Result<RocksStore, StoreError> {
+        let fresh = match std::fs::read_dir(path) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+            Err(error) => {
+                return Err(StoreError::Database(format!(
+                    "cannot read {}: {error}",
+                    path.display()
+                )));
+            }
+        };
+        if !fresh && !path.join("CURRENT").is_file() {
+            return Err(StoreError::NotADataDirectory(path.display().to_string()));
+        }
+        let mut db_options = Options::default();
+        db_options.create_if_missing(fresh);
+        db_options.create_missing_column_families(fresh);
+        db_options.set_paranoid_checks(true);
+        if options.universal_compaction {
+            db_options.set_compaction_style(DBCompactionStyle::Universal);
+        }
+        if options.write_buffer_bytes > 0 {
+            db_options.set_write_buffer_size(options.write_buffer_bytes);
+        }
+        let mut table = BlockBasedOptions::default();
+        if options.block_cache_bytes > 0 {
+            table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
+        }
+        db_options.set_block_based_table_factory(&table);
+        let descriptors = COLUMN_FAMILIES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, db_options.clone()));
+        let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(db_error)?;
+        let store = RocksStore {
+            db,
+            path: path.to_path_buf(),
+        };
+        match (store.chain()?, store.head()?) {
+            (Some(_), Some(_)) | (None, None) => Ok(store),
+            (Some(_), None) => Err(StoreError::Corrupt("the chain record has no head".into())),
+            (None, Some(_)) => Err(StoreError::Corrupt("the head has no chain record".into())),
+        }
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn cf(&self, name: &str) -> Result<&ColumnFamily, StoreError> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
+    }
+
+    fn get_cf(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get_cf(self.cf(name)?, key).map_err(db_error)
+    }
+
+    /// Deletes the tree nodes that became stale at or before `version`.
+    fn prune(&self, batch: &mut WriteBatch, version: Version) -> Result<(), StoreError> {
+        let stale = self.cf(STALE)?;
+        let nodes = self.cf(NODES)?;
+        let mut read = ReadOptions::default();
+        read.set_iterate_upper_bound((version + 1).to_be_bytes().to_vec());
+        for item in self.db.iterator_cf_opt(stale, read, IteratorMode::Start) {
+            let (key, _) = item.map_err(db_error)?;
+            let node_key = key
+                .get(8..)
+                .ok_or_else(|| StoreError::Corrupt("short stale-node key".into()))?;
+            batch.delete_cf(nodes, node_key);
+            batch.delete_cf(stale, &key);
+        }
+        Ok(())
+    }
+}
+
+impl StateRead for RocksStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_cf(STATE, key)
+    }
+
+    fn scan<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> StateScan<'a> {
+        if is_empty_range(start, end) {
+            return Box::new(std::iter::empty());
+        }
+        let cf = match self.cf(STATE) {
+            Ok(cf) => cf,
+            Err(error) => return Box::new(std::iter::once(Err(error))),
+        };
+        let mut read = ReadOptions::default();
+        match end {
+            Bound::Excluded(end) => read.set_iterate_upper_bound(end.to_vec()),
+            Bound::Included(end) => {
+                // The smallest key above `end`: `end` followed by a zero.
+                let mut bound = end.to_vec();
+                bound.push(0);
+                read.set_iterate_upper_bound(bound);
+            }
+            Bound::Unbounded => {}
+        }
+        let mode = match start {
+            Bound::Included(start) | Bound::Excluded(start) => {
+                IteratorMode::From(start, Direction::Forward)
+            }
+            Bound::Unbounded => IteratorMode::Start,
+        };
+        let excluded_start = match start {
+            Bound::Excluded(start) => Some(start.to_vec()),
+            _ => None,
+        };
+        Box::new(
+            self.db
+                .iterator_cf_opt(cf, read, mode)
+                .filter(move |item| match (item, &excluded_start) {
+                    (Ok((key, _)), Some(start)) => key.as_ref() != start.as_slice(),
+                    _ => true,
+                })
+                .map(|item| {
+                    item.map(|(k, v)| (k.into_vec(), v.into_vec()))
+                        .map_err(db_error)
+                }),
+        )
+    }
+}
+
+impl TreeReader for RocksStore {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        match self.get_cf(NODES, &encode(node_key))? {
+            Some(bytes) => Ok(Some(decode(&bytes, "tree node")?)),
+            None => Ok(None),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        // Only the latest values are kept (the flat state): answer for the
+        // head, refuse older versions rather than answer wrongly.
+        let head = self.head()?.map_or(0, |head| head.height);
+        if max_version < head {
+            anyhow::bail!("value history is not kept: version {max_version} < head {head}");
+        }
+        match self.get_cf(PREIMAGES, &key_hash.0)? {
+            Some(key) => Ok(self.get_cf(STATE, &key)?),
+            None => Ok(None),
+        }
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        // Only jmt's restore uses it; a node never restores a tree.
+        anyhow::bail!("get_rightmost_leaf is not supported (tree restore is not used)")
+    }
+}
+
+impl StateStore for RocksStore {
+    type Prepared = TreeUpdateBatch;
+
+    fn prepare(
+        &self,
+        version: u64,
+        changes: &ChangeSet,
+    ) -> Result<(Hash, TreeUpdateBatch), StoreError> {
+        let tree = Sha256Jmt::new(self);
+        let (root, batch) = tree
+            .put_value_set(
+                changes
+                    .iter()
+                    .map(|(key, value)| (key_hash(key), value.clone())),
+                version,
+            )
+            .map_err(|error| StoreError::Tree(error.to_string()))?;
+        Ok((Hash(root.0), batch))
+    }
+
+    fn commit(&self, block: &BlockCommit, tree: TreeUpdateBatch) -> Result<(), StoreError> {
+        let height = block.header.height;
+        let mut batch = WriteBatch::default();
+        let state = self.cf(STATE)?;
+        let preimages = self.cf(PREIMAGES)?;
+        for (key, value) in &block.changes {
+            match value {
+                Some(value) => {
+                    batch.put_cf(state, key, value);
+                    batch.put_cf(preimages, key_hash(key).0, key);
+                }
+                None => batch.delete_cf(state, key),
+            }
+        }
+        let nodes = self.cf(NODES)?;
+        for (node_key, node) in tree.node_batch.nodes() {
+            batch.put_cf(nodes, encode(node_key), encode(node));
+        }
+        let stale = self.cf(STALE)?;
+        for index in &tree.stale_node_index_batch {
+            let mut key = index.stale_since_version.to_be_bytes().to_vec();
+            key.extend(encode(&index.node_key));
+            batch.put_cf(stale, key, []);
+        }
+        if height > KEEP_VERSIONS {
+            self.prune(&mut batch, height - KEEP_VERSIONS)?;
+        }
+        batch.put_cf(
+            self.cf(HEADERS)?,
+            height.to_be_bytes(),
+            encode(&block.header),
+        );
+        batch.put_cf(self.cf(BLOCKS)?, height.to_be_bytes(), encode(&block.txs));
+        let receipts = self.cf(RECEIPTS)?;
+        for (index, record) in block.records.iter().enumerate() {
+            let index = u32::try_from(index)
+                .map_err(|_| StoreError::Corrupt("more than 2^32 receipts".into()))?;
+            batch.put_cf(receipts, receipt_key(height, index), encode(record));
+        }
+        let meta = self.cf(META)?;
+        if let Some(chain) = &block.chain {
+            batch.put_cf(meta, CHAIN_KEY, encode(chain));
+        }
+        let head = Head {
+            height,
+            block_hash: block.header.hash(),
+            state_root: block.header.state_root,
+            timestamp: block.header.timestamp,
+        };
+        batch.put_cf(meta, HEAD_KEY, encode(&head));
+        let mut write = WriteOptions::default();
+        write.set_sync(true);
+        self.db.write_opt(batch, &write).map_err(db_error)
+    }
+
+    fn head(&self) -> Result<Option<Head>, StoreError> {
+        self.get_cf(META, HEAD_KEY)?
+            .map(|bytes| decode(&bytes, "head"))
+            .transpose()
+    }
+
+    fn chain(&self) -> Result<Option<ChainRecord>, StoreError> {
+        self.get_cf(META, CHAIN_KEY)?
+            .map(|bytes| decode(&bytes, "chain record"))
+            .transpose()
+    }
+
+    fn header(&self, height: u64) -> Result<Option<Header>, StoreError> {
+        self.get_cf(HEADERS, &height.to_be_bytes())?
+            .map(|bytes| decode(&bytes, "header"))
+            .transpose()
+    }
+
+    fn transactions(&self, height: u64) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        self.get_cf(BLOCKS, &height.to_be_bytes())?
+            .map(|bytes| decode(&bytes, "block transactions"))
+            .transpose()
+    }
+
+    fn records(&self, height: u64) -> Result<Vec<TxRecord>, StoreError> {
+        let cf = self.cf(RECEIPTS)?;
+        let mut read = ReadOptions::default();
+        read.set_iterate_upper_bound((height + 1).to_be_bytes().to_vec());
+        let start = receipt_key(height, 0);
+        let mut records = Vec::new();
+        for item in
+            self.db
+                .iterator_cf_opt(cf, read, IteratorMode::From(&start, Direction::Forward))
+        {
+            let (_, value) = item.map_err(db_error)?;
+            records.push(decode(&value, "receipt")?);
+        }
+        Ok(records)
+    }
+
+    fn prove(&self, key: &[u8]) -> Result<StateProof, StoreError> {
+        let head = self
+            .head()?
+            .ok_or_else(|| StoreError::Corrupt("no head to prove against".into()))?;
+        let tree = Sha256Jmt::new(self);
+        let (value, proof) = tree
+            .get_with_proof(key_hash(key), head.height)
+            .map_err(|error| StoreError::Tree(error.to_string()))?;
+        Ok(StateProof {
+            key: key.to_vec(),
+            value,
+            height: head.height,
+            root: head.state_root,
+            proof: encode(&proof),
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! The RocksDB store: proofs against the head's root (valid ones verify,
+//! every tampering fails), atomic commits, refusal of corrupt and foreign
+//! data directories without losing what was committed.
+
+use gasworks_node_sim::block::Genesis;
+use gasworks_node_sim::chain::{Chain, ChainError, ChainOptions};
+use gasworks_node_sim::generate::{Wallet, genesis_for};
+use gasworks_node_sim::hash::Hash;
+use gasworks_node_sim::node::{Node, NodeError, NodeOptions};
+use gasworks_node_sim::state::keys;
+use gasworks_node_sim::state::{RocksOptions, RocksStore, StateStore, StoreError};
+use gasworks_node_sim::tx::{Transaction, TxKind};
+
+fn setup(dir: &std::path::Path, blocks: u64) -> (Genesis, Vec<Wallet>, Hash) {
+    let wallets: Vec<Wallet> = (0..6).map(|i| Wallet::derive(3, i)).collect();
+    let genesis = genesis_for(&wallets);
+    let store = RocksStore::open(dir, RocksOptions::default()).expect("opens");
+    let mut chain = Chain::open(store, &genesis, ChainOptions::default()).expect("genesis");
+    for height in 0..blocks {
+        let tx = Transaction {
+            chain_id: genesis.chain_id,
+            sender: wallets[0].public,
+            nonce: height,
+            gas_limit: 1_000_000,
+            gas_price: genesis.gas_price,
+            kind: TxKind::Transfer {
+                to: wallets[1 + (height as usize % 4)].address,
+                amount: 10 + u128::from(height),
+            },
+        };
+        let tx = tx.sign(&wallets[0].secret).expect("signs").encode();
+        let executed = chain
+            .execute_block(genesis.timestamp + height + 1, vec![tx])
+            .expect("executes");
+        chain.commit(executed).expect("commits");
+    }
+    let root = chain.head().state_root;
+    (genesis, wallets, root)
+}
+
+#[test]
+fn proofs_verify_and_every_tampering_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, wallets, root) = setup(dir.path(), 3);
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).expect("reopens");
+    let present = keys::account(&wallets[1].address);
+    let absent = keys::account(&Wallet::derive(99, 0).address);
+    for key in [&present, &absent] {
+        let proof = store.prove(key).expect("proves");
+        assert_eq!(proof.root, root);
+        proof.verify().expect("a valid proof verifies");
+        assert_eq!(proof.value.is_some(), key == &present);
+
+        // Another key.
+        let mut other = proof.clone();
+        other.key = keys::account(&wallets[2].address);
+        assert!(other.verify().is_err(), "another key");
+        // Another value (or a value where there is none).
+        let mut value = proof.clone();
+        value.value = match &proof.value {
+            Some(v) => {
+                let mut v = v.clone();
+                v[0] ^= 1;
+                Some(v)
+            }
+            None => Some(vec![1]),
+        };
+        assert!(value.verify().is_err(), "another value");
+        // Absence claimed for a present key.
+        if proof.value.is_some() {
+            let mut gone = proof.clone();
+            gone.value = None;
+            assert!(gone.verify().is_err(), "absence of a present key");
+        }
+        // Another root.
+        let mut other_root = proof.clone();
+        other_root.root.0[5] ^= 1;
+        assert!(other_root.verify().is_err(), "another root");
+        // Every byte of the proof flipped in turn.
+        for index in 0..proof.proof.len() {
+            let mut bytes = proof.clone();
+            bytes.proof[index] ^= 0x20;
+            assert!(bytes.verify().is_err(), "proof byte {index} flipped");
+        }
+        // Truncated.
+        let mut short = proof.clone();
+        short.proof.pop();
+        assert!(short.verify().is_err(), "truncated proof");
+    }
+}
+
+#[test]
+fn a_reopened_store_is_at_its_last_commit_with_its_blocks_and_receipts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (genesis, _, root) = setup(dir.path(), 20);
+    let node = Node::open(dir.path(), &genesis, NodeOptions::default()).expect("reopens");
+    assert_eq!(node.head().height, 20);
+    assert_eq!(node.head().state_root, root);
+    let store = node.chain.store();
+    for height in 1..=20 {
+        let header = store.header(height).expect("reads").expect("stored");
+        assert_eq!(header.height, height);
+        assert_eq!(store.records(height).expect("reads").len(), 1);
+        assert_eq!(
+            store.transactions(height).expect("reads").map(|t| t.len()),
+            Some(1)
+        );
+    }
+    // Stale tree nodes are pruned, and proofs at the head still work.
+    store
+        .prove(&keys::account(&Wallet::derive(3, 1).address))
+        .expect("proves")
+        .verify()
+        .expect("verifies");
+}
+
+#[test]
+fn foreign_and_corrupt_data_directories_are_refused_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (genesis, _, root) = setup(dir.path(), 2);
+
+    // Another chain id.
+    let mut other = genesis.clone();
+    other.chain_id += 1;
+    match Node::open(dir.path(), &other, NodeOptions::default()) {
+        Err(NodeError::Chain(ChainError::ForeignChain(message))) => {
+            assert!(message.contains("chain id"), "{message}")
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a foreign chain id was accepted"),
+    }
+    // Same id, another genesis.
+    let mut other = genesis.clone();
+    other.accounts[0].1 += 1;
+    assert!(matches!(
+        Node::open(dir.path(), &other, NodeOptions::default()),
+        Err(NodeError::Chain(ChainError::ForeignChain(_)))
+    ));
+    // Still intact.
+    let node = Node::open(dir.path(), &genesis, NodeOptions::default()).expect("still opens");
+    assert_eq!(node.head().state_root, root);
+    drop(node);
+
+    // A directory that is not a data directory.
+    let stranger = tempfile::tempdir().expect("temp dir");
+    std::fs::write(stranger.path().join("notes.txt"), "hello").expect("writes");
+    assert!(matches!(
+        RocksStore::open(stranger.path(), RocksOptions::default()),
+        Err(StoreError::NotADataDirectory(_))
+    ));
+
+    // A copy with its CURRENT file truncated, and one with its MANIFEST
+    // missing: refused with a database error, the original untouched.
+    for damage in ["truncate CURRENT", "remove MANIFEST"] {
+        let copy = tempfile::tempdir().expect("temp dir");
+        for entry in std::fs::read_dir(dir.path()).expect("lists") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copies");
+        }
+        match damage {
+            "truncate CURRENT" => {
+                std::fs::write(copy.path().join("CURRENT"), b"").expect("truncates")
+            }
+            _ => {
+                for entry in std::fs::read_dir(copy.path()).expect("lists") {
+                    let path = entry.expect("entry").path();
+                    if path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("MANIFEST"))
+                    {
+                        std::fs::remove_file(path).expect("removes");
+                    }
+                }
+            }
+        }
+        let result = Node::open(copy.path(), &genesis, NodeOptions::default());
+        assert!(
+            matches!(result, Err(NodeError::Chain(ChainError::Store(_)))),
+            "{damage}: {:?}",
+            result.err().map(|e| e.to_string())
+        );
+    }
+    let node = Node::open(dir.path(), &genesis, NodeOptions::default()).expect("still opens");
+    assert_eq!(node.head().height, 2);
+    assert_eq!(node.head().state_root, root);
+}

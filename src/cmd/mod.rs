@@ -1,0 +1,21 @@
+//! One module per subcommand.
+
+pub mod call;
+pub mod check;
+pub mod demo;
+pub mod generate;
+pub mod instrument;
+mod module;
+pub mod node;
+pub mod query;
+pub mod replay;
+
+pub use module::{instrument_file, read_module};
+
+/// Exit code for a rejected module, a trapped call, a block that does not
+/// check, or nodes that disagree.
+pub const REJECTED: u8 = 1;
+/// Same code, named for the chain commands.
+pub const FAILED: u8 = 1;
+/// Exit code for a usage or I/O error.
+pub const USAGE_OR_IO: u8 = 2;
