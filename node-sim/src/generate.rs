@@ -213,6 +213,8 @@ struct Producer {
     rng: SplitMix64,
     contracts: BTreeMap<String, Address>,
     approvals: Vec<(usize, usize)>,
+    /// Accounts that were sent tokens (they may send some on).
+    holders: Vec<usize>,
     multisig_nonce: u64,
     summary: GenSummary,
 }
@@ -330,6 +332,7 @@ impl Producer {
             txs.push(self.next(0, DEPLOY_GAS, TxKind::Deploy { code, init }));
         }
         let holders = self.wallets.len().min(65) - 1;
+        self.holders = (0..holders).collect();
         for to in 0..holders {
             let to = self.wallets[to].address;
             let input = call_input("mint", &(to, 1_000_000_000u128));
@@ -338,16 +341,37 @@ impl Producer {
         txs
     }
 
+    /// A token holder: three times in four one of the accounts minted to
+    /// in block 1 (large balances), else one that was sent some (small).
+    fn holder(&mut self) -> usize {
+        let minted = self.holders.len().min(64) as u64;
+        let pool = if self.rng.below(4) == 0 {
+            self.holders.len() as u64
+        } else {
+            minted
+        };
+        let index = self.rng.below(pool) as usize;
+        self.holders[index]
+    }
+
     fn random_tx(&mut self, height: u64) -> Vec<u8> {
         let from = self.account();
         let roll = self.rng.below(100);
         match roll {
             0..45 => {
-                let to = self.random_address();
-                let amount = u128::from(1 + self.rng.below(1_000));
+                // From an account that was sent tokens, to anyone: most
+                // succeed, some find the balance too small.
+                let from = self.holder();
+                let to = self.account();
+                if self.holders.len() < 100_000 {
+                    self.holders.push(to);
+                }
+                let to = self.wallets[to].address;
+                let amount = u128::from(1 + self.rng.below(100));
                 self.call(from, "token", call_input("transfer", &(to, amount)))
             }
             45..52 => {
+                let from = self.holder();
                 let spender = self.account();
                 let amount = u128::from(1 + self.rng.below(10_000));
                 self.approvals.push((from, spender));
@@ -536,6 +560,7 @@ pub fn generate(config: &GenConfig, out: &Path) -> Result<GenSummary, GenError> 
         rng: SplitMix64::new(config.seed),
         contracts: BTreeMap::new(),
         approvals: Vec::new(),
+        holders: Vec::new(),
         multisig_nonce: 0,
         summary: GenSummary {
             blocks: 0,
