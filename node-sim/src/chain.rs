@@ -38,7 +38,11 @@ impl Default for ChainOptions {
     fn default() -> Self {
         ChainOptions {
             warm_cache: true,
-            exec: ExecOptions::default(),
+            exec: ExecOptions {
+                // Signatures are checked ahead of execution on every core.
+                verify_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+                ..ExecOptions::default()
+            },
         }
     }
 }

@@ -12,8 +12,9 @@
 //! node's own condition and changes nothing else (the checks are pure).
 //!
 //! For each transaction, in this order (the first failing check decides
-//! the [`RejectCode`]; a rejected transaction changes nothing): decode and
-//! size, block transaction count, chain id, signature, nonce, gas price,
+//! the [`RejectCode`]; a rejected transaction changes nothing): the
+//! block's limits ([`MAX_BLOCK_TXS`], [`MAX_BLOCK_BYTES`]: nothing after
+//! them is even decoded), decode and size, chain id, signature, nonce, gas price,
 //! gas limit against the block's limit and against what is left of it,
 //! intrinsic gas ([`TX_BASE_GAS`] and [`TX_BYTE_GAS`] per byte), and the
 //! up-front fee `gas_limit * gas_price`. Then the nonce goes up, the
@@ -33,8 +34,8 @@ use crate::receipt::{
     Change, DeployFailure, Receipt, RejectCode, Status, TxDebug, TxRecord, write_set_hash,
 };
 use crate::schedule::{
-    CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, MAX_BLOCK_TXS, TRANSFER_GAS,
-    TX_BASE_GAS, TX_BYTE_GAS,
+    CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, MAX_BLOCK_BYTES,
+    MAX_BLOCK_TXS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
 };
 use crate::state::keys::{self, Account, ContractInfo};
 use crate::state::{ChangeSet, Entry, StateRead, StateScan, StoreError};
@@ -583,7 +584,18 @@ pub fn execute_transactions(
     options: &ExecOptions,
 ) -> Result<Executed, ExecError> {
     let _span = tracing::debug_span!("execute_block", height = block.height).entered();
-    let checked = check_signatures(txs, options.verify_threads);
+    // Nothing past the block's limits is even decoded.
+    let mut admitted = 0;
+    let mut bytes_so_far: usize = 0;
+    for bytes in txs.iter().take(MAX_BLOCK_TXS) {
+        bytes_so_far = bytes_so_far.saturating_add(bytes.len());
+        if bytes_so_far > MAX_BLOCK_BYTES {
+            break;
+        }
+        admitted += 1;
+    }
+    let mut checked = check_signatures(&txs[..admitted], options.verify_threads);
+    checked.resize(txs.len(), Err(RejectCode::BlockFull));
     let state = Arc::new(BlockState::new(base, options.record_reads));
     let cx = Context {
         block,
@@ -594,8 +606,8 @@ pub fn execute_transactions(
     let mut records = Vec::with_capacity(txs.len());
     let mut gas_used: u64 = 0;
     for (index, (bytes, checked)) in txs.iter().zip(checked).enumerate() {
-        let record = if index >= MAX_BLOCK_TXS {
-            rejected(RejectCode::TooManyTransactions)
+        let record = if index >= admitted {
+            rejected(RejectCode::BlockFull)
         } else {
             let fault = options
                 .fault

@@ -40,8 +40,9 @@ pub enum RejectCode {
     GasLimitTooLow,
     /// The sender cannot pay `gas_limit * gas_price`.
     CannotPayFee,
-    /// The block already holds [`crate::schedule::MAX_BLOCK_TXS`].
-    TooManyTransactions,
+    /// The block already holds [`crate::schedule::MAX_BLOCK_TXS`]
+    /// transactions or [`crate::schedule::MAX_BLOCK_BYTES`] bytes of them.
+    BlockFull,
 }
 
 impl RejectCode {
@@ -59,7 +60,7 @@ impl RejectCode {
             RejectCode::BlockGasExhausted => "block_gas_exhausted",
             RejectCode::GasLimitTooLow => "gas_limit_too_low",
             RejectCode::CannotPayFee => "cannot_pay_fee",
-            RejectCode::TooManyTransactions => "too_many_transactions",
+            RejectCode::BlockFull => "block_full",
         }
     }
 }

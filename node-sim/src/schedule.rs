@@ -45,6 +45,11 @@ pub const CODE_STORAGE_GAS_PER_BYTE: u64 = 50;
 /// cost a signature check or a decode each).
 pub const MAX_BLOCK_TXS: usize = 20_000;
 
+/// The most bytes of transactions one block may hold: bounds what a node
+/// decodes, hashes and stores per block (about 110 of the largest
+/// deployments).
+pub const MAX_BLOCK_BYTES: usize = 64 * 1024 * 1024;
+
 /// Version of the node's own rules (transaction format, prices above, state
 /// layout); bump it with any change to them.
 pub const NODE_RULES_VERSION: &str = "gasworks-node rules v1";
@@ -66,6 +71,7 @@ pub fn canonical_schedule() -> String {
          deploy gas per byte: {DEPLOY_GAS_PER_BYTE}\n\
          code storage gas per byte: {CODE_STORAGE_GAS_PER_BYTE}\n\
          max block txs: {MAX_BLOCK_TXS}\n\
+         max block bytes: {MAX_BLOCK_BYTES}\n\
          max tx bytes: {}\n",
         gasworks_vm::engine::ENGINE_VERSION,
         gasworks_vm::instrument::cost::cost_table_hash(),

@@ -1,0 +1,204 @@
+//! Consensus does not depend on a node's own conditions: the same chain
+//! gives the same header (every root) at every height whatever the compile
+//! cache, signature threads, tracing, read recording, RocksDB options and
+//! restart points.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gasworks_node_sim::block::{Block, Genesis};
+use gasworks_node_sim::chain::ChainOptions;
+use gasworks_node_sim::chainfile::ChainReader;
+use gasworks_node_sim::exec::ExecOptions;
+use gasworks_node_sim::generate::{GenConfig, generate};
+use gasworks_node_sim::node::{Node, NodeOptions};
+use gasworks_node_sim::state::{RocksOptions, StateStore};
+use proptest::prelude::*;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    genesis: Genesis,
+    blocks: Vec<Block>,
+}
+
+fn chain() -> &'static Fixture {
+    static CHAIN: OnceLock<Fixture> = OnceLock::new();
+    CHAIN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path: PathBuf = dir.path().join("chain");
+        let config = GenConfig {
+            seed: 11,
+            blocks: 6,
+            accounts: 24,
+            txs_per_block: 40,
+        };
+        generate(&config, &path).expect("generates");
+        let (genesis, blocks) = ChainReader::open(&path)
+            .expect("opens")
+            .read_all()
+            .expect("reads");
+        Fixture {
+            _dir: dir,
+            genesis,
+            blocks,
+        }
+    })
+}
+
+/// A subscriber that formats every field of every event and span.
+struct Recording(AtomicU64);
+
+struct Text(String);
+
+impl tracing::field::Visit for Text {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Recording {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = Text(String::new());
+        span.record(&mut text);
+        tracing::span::Id::from_u64(self.0.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = Text(String::new());
+        event.record(&mut text);
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[derive(Debug, Clone)]
+struct Conditions {
+    warm_cache: bool,
+    verify_threads: usize,
+    record_reads: bool,
+    tracing: bool,
+    rocks: RocksOptions,
+    /// Heights after which the node is closed and opened again.
+    restarts: Vec<u64>,
+}
+
+fn conditions() -> impl Strategy<Value = Conditions> {
+    (
+        any::<bool>(),
+        0usize..5,
+        any::<bool>(),
+        any::<bool>(),
+        prop_oneof![Just(0usize), Just(1 << 16), Just(64 << 20)],
+        any::<bool>(),
+        prop_oneof![Just(0usize), Just(64 << 10)],
+        proptest::collection::vec(1u64..6, 0..3),
+    )
+        .prop_map(
+            |(
+                warm_cache,
+                verify_threads,
+                record_reads,
+                tracing,
+                cache,
+                universal,
+                buffer,
+                restarts,
+            )| {
+                Conditions {
+                    warm_cache,
+                    verify_threads,
+                    record_reads,
+                    tracing,
+                    rocks: RocksOptions {
+                        block_cache_bytes: cache,
+                        universal_compaction: universal,
+                        write_buffer_bytes: buffer,
+                    },
+                    restarts,
+                }
+            },
+        )
+}
+
+fn run(conditions: &Conditions) -> Vec<gasworks_node_sim::block::Header> {
+    let fixture = chain();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = NodeOptions {
+        chain: ChainOptions {
+            warm_cache: conditions.warm_cache,
+            exec: ExecOptions {
+                verify_threads: conditions.verify_threads,
+                record_reads: conditions.record_reads,
+                fault: None,
+            },
+        },
+        rocks: conditions.rocks,
+    };
+    let work = || {
+        let mut node = Node::open(dir.path(), &fixture.genesis, options.clone()).expect("opens");
+        for block in &fixture.blocks {
+            node.chain.apply_block(block).expect("every block checks");
+            if conditions.restarts.contains(&block.header.height) {
+                drop(node);
+                node = Node::open(dir.path(), &fixture.genesis, options.clone()).expect("reopens");
+                assert_eq!(node.head().height, block.header.height);
+            }
+        }
+        (1..=fixture.blocks.len() as u64)
+            .map(|h| {
+                node.chain
+                    .store()
+                    .header(h)
+                    .expect("reads")
+                    .expect("stored")
+            })
+            .collect::<Vec<_>>()
+    };
+    if conditions.tracing {
+        tracing::subscriber::with_default(Recording(AtomicU64::new(0)), work)
+    } else {
+        work()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_same_chain_gives_the_same_headers_under_any_conditions(conditions in conditions()) {
+        let headers = run(&conditions);
+        let expected: Vec<_> = chain().blocks.iter().map(|b| b.header.clone()).collect();
+        prop_assert_eq!(headers, expected);
+    }
+}
+
+#[test]
+fn the_generated_chain_exercises_every_kind_of_outcome() {
+    // The property above is only worth something on a chain with failures
+    // and rejections in it.
+    let fixture = chain();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut node = Node::open(dir.path(), &fixture.genesis, NodeOptions::default()).expect("opens");
+    let mut statuses = std::collections::BTreeSet::new();
+    for block in &fixture.blocks {
+        node.chain.apply_block(block).expect("checks");
+        for record in node
+            .chain
+            .store()
+            .records(block.header.height)
+            .expect("reads")
+        {
+            let name = record.receipt.status.name();
+            statuses.insert(name.split(':').next().unwrap_or_default().to_string());
+        }
+    }
+    for kind in ["success", "trapped", "rejected"] {
+        assert!(statuses.contains(kind), "no {kind} in {statuses:?}");
+    }
+}
