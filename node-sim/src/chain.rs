@@ -93,7 +93,7 @@ pub struct ExecutedBlock {
     /// Its transaction records.
     pub records: Vec<TxRecord>,
     /// Committed-state reads, when recorded.
-    pub reads: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub reads: crate::exec::ReadSet,
     changes: crate::state::ChangeSet,
     runtime: Runtime,
 }

@@ -101,6 +101,10 @@ pub enum ExecError {
     Backend(String),
 }
 
+/// Committed-state reads of one block: every key read and its committed
+/// value (`None`: absent).
+pub type ReadSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
 /// The result of executing a block's transactions.
 pub struct Executed {
     /// One record per transaction.
@@ -113,14 +117,14 @@ pub struct Executed {
     pub runtime: Runtime,
     /// Committed-state reads, when [`ExecOptions::record_reads`] asked:
     /// every key read and its committed value (`None`: absent).
-    pub reads: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub reads: ReadSet,
 }
 
 /// Committed state with a block's pending writes on top.
 pub(crate) struct BlockState {
     base: Arc<dyn StateRead>,
     pending: RwLock<ChangeSet>,
-    reads: Option<Mutex<BTreeMap<Vec<u8>, Option<Vec<u8>>>>>,
+    reads: Option<Mutex<ReadSet>>,
 }
 
 impl BlockState {
@@ -188,7 +192,7 @@ impl BlockState {
             .map(|(k, v)| (k.clone(), v.clone()))
     }
 
-    fn into_parts(self) -> (ChangeSet, BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
+    fn into_parts(self) -> (ChangeSet, ReadSet) {
         let pending = self.pending.into_inner().unwrap_or_else(|p| p.into_inner());
         let reads = self
             .reads

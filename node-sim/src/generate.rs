@@ -502,7 +502,7 @@ impl Producer {
                 (0..length).map(|_| self.rng.next_u64() as u8).collect()
             }
             6 => self.sign(from, nonce, BLOCK_GAS_LIMIT + 1, transfer),
-            7 if height % 16 == 0 => vec![0; MAX_TX_BYTES + 1],
+            7 if height.is_multiple_of(16) => vec![0; MAX_TX_BYTES + 1],
             _ => {
                 let wallet = &self.wallets[from];
                 let tx = Transaction {

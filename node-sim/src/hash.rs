@@ -50,7 +50,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Parses hex digits (an optional `0x` first).
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

@@ -184,3 +184,34 @@ fn foreign_and_corrupt_data_directories_are_refused_and_nothing_is_lost() {
     assert_eq!(node.head().height, 2);
     assert_eq!(node.head().state_root, root);
 }
+
+#[test]
+fn a_data_directory_without_its_head_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (genesis, _, _) = setup(dir.path(), 1);
+    // Remove the head record behind the store's back, as a half-restored
+    // backup would.
+    {
+        let names = [
+            "state",
+            "jmt_nodes",
+            "jmt_preimages",
+            "jmt_stale",
+            "headers",
+            "blocks",
+            "receipts",
+            "meta",
+        ];
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names)
+            .expect("opens raw");
+        let meta = db.cf_handle("meta").expect("meta");
+        db.delete_cf(meta, b"head").expect("deletes");
+    }
+    match Node::open(dir.path(), &genesis, NodeOptions::default()) {
+        Err(NodeError::Chain(ChainError::Store(StoreError::Corrupt(message)))) => {
+            assert!(message.contains("no head"), "{message}")
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a data directory without a head was opened"),
+    }
+}

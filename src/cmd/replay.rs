@@ -249,8 +249,8 @@ fn run_bundle(path: &Path, json: bool) -> ExitCode {
                     bundle.left.0.clone(): run.matches_left,
                     bundle.right.0.clone(): run.matches_right,
                 },
-                "first_difference_tx": divergence.as_ref().map(|d| d.0),
-                "first_difference_field": divergence.as_ref().map(|d| d.1.clone()),
+                "first_difference_tx": divergence.as_ref().map(|d| d.tx),
+                "first_difference_field": divergence.as_ref().map(|d| d.field.clone()),
             })
         );
     } else {
@@ -264,9 +264,13 @@ fn run_bundle(path: &Path, json: bool) -> ExitCode {
             "re-run matches {}: {}; matches {}: {}",
             bundle.left.0, run.matches_left, bundle.right.0, run.matches_right
         );
-        if let Some((tx, field, (a, b), key)) = &divergence {
-            println!("the nodes first differ at transaction #{tx}, {field}: {a} vs {b}");
-            if let Some(key) = key {
+        if let Some(d) = &divergence {
+            let (a, b) = &d.values;
+            println!(
+                "the nodes first differ at transaction #{}, {}: {a} vs {b}",
+                d.tx, d.field
+            );
+            if let Some(key) = &d.key {
                 println!("  key {}", key.preimage);
             }
         }

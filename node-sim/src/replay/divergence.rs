@@ -40,32 +40,42 @@ pub struct KeyDivergence {
     pub right: Option<String>,
 }
 
+/// The first difference between two nodes' records of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDifference {
+    /// The transaction's index.
+    pub tx: u32,
+    /// The first differing receipt field (or `write_set`, `missing`).
+    pub field: String,
+    /// Its two values, as text.
+    pub values: (String, String),
+    /// The first differing write-set key.
+    pub key: Option<KeyDivergence>,
+}
+
 fn show<T: std::fmt::Debug>(value: &T) -> String {
     format!("{value:?}")
 }
 
 /// The first difference between two nodes' records of a block: transaction,
 /// receipt field, write-set key. `None` when they are equal.
-pub fn compare_records(
-    left: &[TxRecord],
-    right: &[TxRecord],
-) -> Option<(u32, String, (String, String), Option<KeyDivergence>)> {
+pub fn compare_records(left: &[TxRecord], right: &[TxRecord]) -> Option<RecordDifference> {
     let count = left.len().max(right.len());
     for index in 0..count {
         let index32 = u32::try_from(index).unwrap_or(u32::MAX);
         let (Some(a), Some(b)) = (left.get(index), right.get(index)) else {
-            return Some((
-                index32,
-                "missing".into(),
-                (
+            return Some(RecordDifference {
+                tx: index32,
+                field: "missing".into(),
+                values: (
                     left.get(index)
                         .map_or("absent".into(), |_| "present".into()),
                     right
                         .get(index)
                         .map_or("absent".into(), |_| "present".into()),
                 ),
-                None,
-            ));
+                key: None,
+            });
         };
         if a.receipt == b.receipt && a.writes == b.writes {
             continue;
@@ -87,15 +97,20 @@ pub fn compare_records(
         let key = first_key_difference(&a.writes, &b.writes);
         for (field, va, vb) in fields {
             if va != vb {
-                return Some((index32, field.into(), (va, vb), key));
+                return Some(RecordDifference {
+                    tx: index32,
+                    field: field.into(),
+                    values: (va, vb),
+                    key,
+                });
             }
         }
-        return Some((
-            index32,
-            "write_set".into(),
-            (String::new(), String::new()),
+        return Some(RecordDifference {
+            tx: index32,
+            field: "write_set".into(),
+            values: (String::new(), String::new()),
             key,
-        ));
+        });
     }
     None
 }

@@ -11,7 +11,8 @@
 //!    SIGKILL mid-chain and restarted from its data directory;
 //! 3. `rocks-tuned`: a small block cache, universal compaction, a small
 //!    write buffer, four signature threads;
-//! 4+. `warm-cache/threads=k`: further warm nodes with k signature threads.
+//! 4. and later: `warm-cache/threads=k`, further warm nodes with k
+//!    signature threads.
 //!
 //! In-process nodes run on their own threads at once. After all are done
 //! each node's stored headers are compared block by block with the chain's.
@@ -39,7 +40,7 @@ use crate::state::keys;
 use crate::state::{RocksOptions, RocksStore, StateRead, StateStore};
 
 pub use bundle::{Bundle, BundleContext, BundleRun};
-pub use divergence::{Divergence, KeyDivergence, compare_records};
+pub use divergence::{Divergence, KeyDivergence, RecordDifference, compare_records};
 
 /// How a node runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -581,7 +582,7 @@ fn find_divergence(
     genesis: &crate::block::Genesis,
     block: &crate::block::Block,
     reports: &[NodeReport],
-    stores: &mut Vec<Option<RocksStore>>,
+    stores: &mut [Option<RocksStore>],
     bad: usize,
     reference: Option<usize>,
     header_field: String,
@@ -633,13 +634,14 @@ fn find_divergence(
             .ok()?;
         (executed.records, Some(executed.reads))
     };
-    if let Some(reference_records) = &reference_records {
-        if let Some((tx, field, values, key)) = compare_records(reference_records, &bad_records) {
-            divergence.tx = Some(tx);
-            divergence.field = Some(field);
-            divergence.values = Some(values);
-            divergence.key = key;
-        }
+    if let Some(difference) = reference_records
+        .as_ref()
+        .and_then(|reference| compare_records(reference, &bad_records))
+    {
+        divergence.tx = Some(difference.tx);
+        divergence.field = Some(difference.field);
+        divergence.values = Some(difference.values);
+        divergence.key = difference.key;
     }
     let mut written = None;
     if let (Some(reads), Some(reference_records)) = (reads, reference_records) {
