@@ -77,8 +77,8 @@ pub fn receipts_root(receipts: &[Receipt]) -> Hash {
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct GenesisContract {
     /// Its deployer (the constructor's caller); the address is
-    /// [`crate::tx::contract_address`] of the deployer and the contract's
-    /// index in [`Genesis::contracts`].
+    /// [`crate::tx::genesis_contract_address`] of the contract's index in
+    /// [`Genesis::contracts`].
     pub deployer: Address,
     /// The wasm.
     pub code: Vec<u8>,

@@ -808,7 +808,7 @@ pub fn genesis_state(
     let mut runtime = Runtime::new();
     let mut records = Vec::new();
     for (index, contract) in genesis.contracts.iter().enumerate() {
-        let address = contract_address(&contract.deployer, index as u64);
+        let address = crate::tx::genesis_contract_address(index as u64);
         let mut ran = run_deploy(
             &cx,
             &runtime,
