@@ -96,7 +96,7 @@ pub fn address_of(public_key: &PublicKey) -> Address {
 }
 
 /// The address of the contract that `deployer` deploys with its nonce
-/// `nonce` (genesis contracts: the genesis deployer and their index).
+/// `nonce`.
 pub fn contract_address(deployer: &Address, nonce: u64) -> Address {
     Address(
         tagged_hash(
@@ -105,6 +105,15 @@ pub fn contract_address(deployer: &Address, nonce: u64) -> Address {
         )
         .0,
     )
+}
+
+/// Domain tag of a genesis contract's address.
+pub const GENESIS_CONTRACT_DOMAIN: &[u8] = b"gasworks/genesis-contract/v1";
+
+/// The address of the genesis's `index`th contract (a domain of its own:
+/// it can never be an address a transaction deploys to).
+pub fn genesis_contract_address(index: u64) -> Address {
+    Address(tagged_hash(GENESIS_CONTRACT_DOMAIN, &[&index.to_le_bytes()]).0)
 }
 
 impl Transaction {
