@@ -308,3 +308,98 @@ fn an_executed_block_that_is_not_committed_leaves_no_trace() {
     assert_eq!(committed.height, head.height + 1);
     assert_eq!(committed.state_root, header.state_root);
 }
+
+#[test]
+fn genesis_contracts_are_deployed_and_initialised_in_block_0() {
+    use gasworks_node_sim::block::GenesisContract;
+    use gasworks_node_sim::tx::genesis_contract_address;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wallets: Vec<Wallet> = (0..3).map(|i| Wallet::derive(8, i)).collect();
+    let mut genesis = genesis_for(&wallets);
+    let owner = wallets[0].address;
+    genesis.contracts.push(GenesisContract {
+        deployer: owner,
+        code: wasm("token"),
+        init: call_input("init", &("G".to_string(), "G".to_string(), 2u8)),
+    });
+    genesis.contracts.push(GenesisContract {
+        deployer: owner,
+        code: wasm("counter"),
+        init: Vec::new(),
+    });
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).expect("opens");
+    let chain = Chain::open(store, &genesis, ChainOptions::default()).expect("genesis");
+    let token = genesis_contract_address(0);
+    let mut f = Fixture {
+        _dir: dir,
+        chain,
+        wallets,
+        genesis: genesis.clone(),
+    };
+    assert!(
+        f.chain
+            .store()
+            .get(&keys::contract(&token))
+            .expect("reads")
+            .is_some()
+    );
+    assert!(
+        f.chain
+            .store()
+            .get(&keys::contract(&genesis_contract_address(1)))
+            .expect("reads")
+            .is_some()
+    );
+    // The genesis deployer owns the token: its mint succeeds; a deploy by
+    // the same account with nonce 0 does not collide with contract #0.
+    let mint = call_input("mint", &(owner, 9u128));
+    let txs = vec![
+        f.signed(
+            0,
+            f.tx(
+                0,
+                0,
+                20_000_000,
+                TxKind::Call {
+                    contract: token,
+                    input: mint,
+                },
+            ),
+        ),
+        f.signed(
+            0,
+            f.tx(
+                0,
+                1,
+                300_000_000,
+                TxKind::Deploy {
+                    code: wasm("counter"),
+                    init: Vec::new(),
+                },
+            ),
+        ),
+    ];
+    let records = f.run(txs);
+    assert_eq!(
+        records[0].receipt.status,
+        Status::Success,
+        "{:?}",
+        records[0].debug
+    );
+    assert_eq!(
+        records[1].receipt.status,
+        Status::Success,
+        "{:?}",
+        records[1].debug
+    );
+
+    // A genesis whose constructor fails is refused.
+    let mut bad = genesis;
+    bad.contracts[0].init = call_input("init", &(1u8,));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).expect("opens");
+    assert!(matches!(
+        Chain::open(store, &bad, ChainOptions::default()),
+        Err(gasworks_node_sim::chain::ChainError::Genesis(_))
+    ));
+}
