@@ -190,23 +190,23 @@ fn call_contract(
             "writes": receipt.changes.len(),
             "logs": debug.logs.iter().map(|l| l.message.clone()).collect::<Vec<_>>(),
         });
-        println!("{value}");
+        say!("{value}");
     } else {
         match receipt.trap {
-            None => println!("returned: 0x{return_hex}"),
-            Some(trap) => println!(
+            None => say!("returned: 0x{return_hex}"),
+            Some(trap) => say!(
                 "trap: {trap}{}",
                 abort.map_or(String::new(), |m| format!(" ({m})"))
             ),
         }
-        println!("gas used: {}", receipt.gas_used);
-        println!(
+        say!("gas used: {}", receipt.gas_used);
+        say!(
             "events: {}, storage writes: {}",
             receipt.events.len(),
             receipt.changes.len()
         );
         for log in &debug.logs {
-            println!("log: {}", log.message);
+            say!("log: {}", log.message);
         }
     }
     if receipt.is_success() {
@@ -289,7 +289,7 @@ fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool)
     if json {
         let results: Vec<String> = results.iter().map(|r| format!("\"{r}\"")).collect();
         let trap = trap.map_or("null".to_string(), |kind| format!("\"{}\"", kind.name()));
-        println!(
+        say!(
             "{{\"results\": [{}], \"gas_used\": {}, \"trap\": {}}}",
             results.join(", "),
             outcome.gas_used,
@@ -297,10 +297,10 @@ fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool)
         );
     } else {
         match trap {
-            None => println!("results: {}", results.join(" ")),
-            Some(kind) => println!("trap: {kind}"),
+            None => say!("results: {}", results.join(" ")),
+            Some(kind) => say!("trap: {kind}"),
         }
-        println!("gas used: {}", outcome.gas_used);
+        say!("gas used: {}", outcome.gas_used);
     }
     if trap.is_some() {
         ExitCode::from(REJECTED)

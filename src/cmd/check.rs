@@ -12,14 +12,14 @@ pub fn run(path: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let report = &instrumented.report;
-    println!("accepted: {}", path.display());
-    println!("  functions:       {}", report.functions);
+    say!("accepted: {}", path.display());
+    say!("  functions:       {}", report.functions);
     let imports: Vec<String> = report
         .imports
         .iter()
         .map(|(module, name)| format!("{module}.{name}"))
         .collect();
-    println!(
+    say!(
         "  imports:         {}{}",
         report.imports.len(),
         if imports.is_empty() {
@@ -28,17 +28,17 @@ pub fn run(path: &Path) -> ExitCode {
             format!(" ({})", imports.join(", "))
         }
     );
-    println!("  exports:         {}", report.exports.join(", "));
+    say!("  exports:         {}", report.exports.join(", "));
     match report.memory {
         Some((initial, Some(maximum))) => {
-            println!("  memory:          {initial} pages initial, {maximum} maximum")
+            say!("  memory:          {initial} pages initial, {maximum} maximum")
         }
-        Some((initial, None)) => println!("  memory:          {initial} pages initial, no maximum"),
-        None => println!("  memory:          none"),
+        Some((initial, None)) => say!("  memory:          {initial} pages initial, no maximum"),
+        None => say!("  memory:          none"),
     }
-    println!("  code bytes:      {}", report.code_bytes);
-    println!("  metered blocks:  {}", report.metered_blocks);
-    println!("  instrumented:    {} bytes", instrumented.module.len());
-    println!("  cost table:      {}", report.cost_table_hash);
+    say!("  code bytes:      {}", report.code_bytes);
+    say!("  metered blocks:  {}", report.metered_blocks);
+    say!("  instrumented:    {} bytes", instrumented.module.len());
+    say!("  cost table:      {}", report.cost_table_hash);
     ExitCode::SUCCESS
 }

@@ -92,9 +92,11 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
     }
     let chain = dir.join("demo.chain");
     if !json {
-        println!(
+        say!(
             "generating {} blocks over {} accounts from the example contracts (seed {})...",
-            config.blocks, config.accounts, config.seed
+            config.blocks,
+            config.accounts,
+            config.seed
         );
     }
     let generated = match generate(config, &chain) {
@@ -105,9 +107,10 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
         }
     };
     if !json {
-        println!(
+        say!(
             "chain: {} blocks, {} transactions; replaying on 3 nodes...",
-            generated.blocks, generated.transactions
+            generated.blocks,
+            generated.transactions
         );
     }
     let report = match run_replay(&chain, 3, &dir.join("nodes"), None) {
@@ -135,22 +138,22 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
             })
             .collect::<serde_json::Map<_, _>>()
             .into();
-        println!("{value}");
+        say!("{value}");
     } else {
-        println!();
-        println!("block  txs  agree");
+        say!();
+        say!("block  txs  agree");
         for block in &report.per_block {
-            println!(
+            say!(
                 "{:>5} {:>4}  {}",
                 block.height,
                 block.transactions,
                 if block.agree { "yes" } else { "NO" }
             );
         }
-        println!();
+        say!();
         for node in &report.nodes {
             let tps = report.transactions as f64 / node.elapsed.as_secs_f64().max(1e-9);
-            println!(
+            say!(
                 "node {:<20} head {:>4}  {:>8.0} tx/s{}{}",
                 node.name,
                 node.height,
@@ -168,8 +171,8 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
                     .map_or(String::new(), |e| format!("  STOPPED: {e}"))
             );
         }
-        println!("final state root: {}", report.state_root);
-        println!(
+        say!("final state root: {}", report.state_root);
+        say!(
             "all {} nodes agree on all {} blocks: {}",
             report.nodes.len(),
             report.blocks,
@@ -178,13 +181,17 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
         if let Some(divergence) = &report.divergence {
             print_divergence(divergence);
         }
-        println!();
-        println!(
+        say!();
+        say!(
             "{:<40} {:>7} {:>7} {:>14} {:>10}",
-            "gas by method", "txs", "failed", "gas", "gas/tx"
+            "gas by method",
+            "txs",
+            "failed",
+            "gas",
+            "gas/tx"
         );
         for (label, m) in &summary {
-            println!(
+            say!(
                 "{label:<40} {:>7} {:>7} {:>14} {:>10}",
                 m.calls,
                 m.failed,

@@ -29,9 +29,9 @@ pub fn run(config: &GenConfig, out: &Path, json: bool) -> ExitCode {
             "statuses": summary.statuses,
             "contracts": summary.contracts.iter().map(|(k, v)| (k.clone(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
         });
-        println!("{value}");
+        say!("{value}");
     } else {
-        println!(
+        say!(
             "wrote {}: {} blocks, {} transactions, state root {}",
             out.display(),
             summary.blocks,
@@ -39,7 +39,7 @@ pub fn run(config: &GenConfig, out: &Path, json: bool) -> ExitCode {
             summary.state_root
         );
         for (status, count) in &summary.statuses {
-            println!("  {count:>6}  {status}");
+            say!("  {count:>6}  {status}");
         }
     }
     ExitCode::SUCCESS

@@ -15,7 +15,7 @@ pub fn run(path: &Path, output: &Path) -> ExitCode {
         eprintln!("error: cannot write {}: {err}", output.display());
         return ExitCode::from(USAGE_OR_IO);
     }
-    println!(
+    say!(
         "instrumented {} -> {} ({} metered blocks, cost table {})",
         path.display(),
         output.display(),

@@ -1,5 +1,15 @@
 //! One module per subcommand.
 
+/// `println!` that never panics: a closed stdout (`gasworks node --progress
+/// | head -1`, a replay whose parent is gone) must not crash a node, so
+/// write errors are ignored and the command goes on.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod call;
 pub mod check;
 pub mod demo;

@@ -43,7 +43,7 @@ impl std::str::FromStr for StopAt {
 }
 
 fn pause(height: u64, when: &str) -> ! {
-    println!("paused {height} {when}");
+    say!("paused {height} {when}");
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));
     }
@@ -104,7 +104,7 @@ pub fn run(
         match node.chain.commit(executed) {
             Ok(head) => {
                 if progress {
-                    println!("committed {} {}", head.height, head.state_root);
+                    say!("committed {} {}", head.height, head.state_root);
                 }
             }
             Err(error) => break Err(error),
@@ -122,12 +122,12 @@ pub fn run(
     match result {
         Ok(()) => {
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({"height": head.height, "state_root": head.state_root.to_hex()})
                 );
             } else {
-                println!("head: block {} state root {}", head.height, head.state_root);
+                say!("head: block {} state root {}", head.height, head.state_root);
             }
             ExitCode::SUCCESS
         }
@@ -137,7 +137,7 @@ pub fn run(
                 _ => FAILED,
             };
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({"height": head.height, "state_root": head.state_root.to_hex(), "error": error.to_string()})
                 );

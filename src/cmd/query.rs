@@ -75,22 +75,22 @@ pub fn run(data: &Path, key: &str, proof: bool, json: bool) -> ExitCode {
         if proof {
             value["proof"] = serde_json::Value::String(hex(&proven.proof));
         }
-        println!("{value}");
+        say!("{value}");
     } else {
-        println!("key:        {} ({})", hex(&key), keys::describe(&key));
+        say!("key:        {} ({})", hex(&key), keys::describe(&key));
         match &proven.value {
-            Some(value) => println!(
+            Some(value) => say!(
                 "value:      0x{}{}",
                 hex(value),
                 decoded.map_or(String::new(), |d| format!(" ({d})"))
             ),
-            None => println!("value:      absent"),
+            None => say!("value:      absent"),
         }
-        println!("height:     {}", proven.height);
-        println!("state root: {}", proven.root);
+        say!("height:     {}", proven.height);
+        say!("state root: {}", proven.root);
         if proof {
-            println!("proof:      0x{}", hex(&proven.proof));
-            println!("verified:   {verified}");
+            say!("proof:      0x{}", hex(&proven.proof));
+            say!("verified:   {verified}");
         }
     }
     if verified {

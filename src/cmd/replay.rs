@@ -90,25 +90,26 @@ fn divergence_json(d: &Divergence) -> serde_json::Value {
 
 /// Prints the divergence report for people.
 pub fn print_divergence(d: &Divergence) {
-    println!(
+    say!(
         "DIVERGENCE at block {} ({} differs)",
-        d.height, d.header_field
+        d.height,
+        d.header_field
     );
-    println!("  nodes: {} (reference) vs {}", d.nodes.0, d.nodes.1);
+    say!("  nodes: {} (reference) vs {}", d.nodes.0, d.nodes.1);
     if let Some(tx) = d.tx {
-        println!("  first differing transaction: #{tx}");
+        say!("  first differing transaction: #{tx}");
     }
     if let (Some(field), Some((a, b))) = (&d.field, &d.values) {
-        println!("  receipt field: {field}: {a} vs {b}");
+        say!("  receipt field: {field}: {a} vs {b}");
     }
     if let Some(key) = &d.key {
-        println!("  storage key: {} = {}", key.preimage, key.key);
-        println!(
+        say!("  storage key: {} = {}", key.preimage, key.key);
+        say!(
             "    {}: {}",
             d.nodes.0,
             key.left.as_deref().unwrap_or("(none)")
         );
-        println!(
+        say!(
             "    {}: {}",
             d.nodes.1,
             key.right.as_deref().unwrap_or("(none)")
@@ -183,10 +184,10 @@ pub fn run(
         Err(code) => return code,
     };
     if json {
-        println!("{}", report_json(&report));
+        say!("{}", report_json(&report));
     } else {
         for node in &report.nodes {
-            println!(
+            say!(
                 "node {:<22} head {:>5} root {}{}{}",
                 node.name,
                 node.height,
@@ -202,7 +203,7 @@ pub fn run(
             );
         }
         let agreeing = report.per_block.iter().filter(|b| b.agree).count();
-        println!(
+        say!(
             "{agreeing}/{} blocks agree on {} nodes; final state root {}",
             report.blocks,
             report.nodes.len(),
@@ -212,7 +213,7 @@ pub fn run(
             print_divergence(divergence);
         }
         if let Some(bundle) = &report.bundle {
-            println!("repro bundle: {}", bundle.display());
+            say!("repro bundle: {}", bundle.display());
         }
     }
     if report.agree {
@@ -239,7 +240,7 @@ fn run_bundle(path: &Path, json: bool) -> ExitCode {
     };
     let divergence = gasworks_node_sim::replay::compare_records(&bundle.left.1, &bundle.right.1);
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "height": bundle.context.height,
@@ -254,24 +255,28 @@ fn run_bundle(path: &Path, json: bool) -> ExitCode {
             })
         );
     } else {
-        println!(
+        say!(
             "bundle: block {}, {} transactions, {} pre-state keys",
             bundle.context.height,
             bundle.txs.len(),
             bundle.pre_state.len()
         );
-        println!(
+        say!(
             "re-run matches {}: {}; matches {}: {}",
-            bundle.left.0, run.matches_left, bundle.right.0, run.matches_right
+            bundle.left.0,
+            run.matches_left,
+            bundle.right.0,
+            run.matches_right
         );
         if let Some(d) = &divergence {
             let (a, b) = &d.values;
-            println!(
+            say!(
                 "the nodes first differ at transaction #{}, {}: {a} vs {b}",
-                d.tx, d.field
+                d.tx,
+                d.field
             );
             if let Some(key) = &d.key {
-                println!("  key {}", key.preimage);
+                say!("  key {}", key.preimage);
             }
         }
     }

@@ -99,6 +99,74 @@ fn encode<T: borsh::BorshSerialize>(value: &T) -> Vec<u8> {
     borsh::to_vec(value).unwrap_or_default()
 }
 
+/// RocksDB options for a node's own tuning; never create anything (a new
+/// data directory is made by [`create_atomically`]).
+fn db_options(options: RocksOptions) -> Options {
+    let mut db_options = Options::default();
+    db_options.create_if_missing(false);
+    db_options.create_missing_column_families(false);
+    db_options.set_paranoid_checks(true);
+    if options.universal_compaction {
+        db_options.set_compaction_style(DBCompactionStyle::Universal);
+    }
+    if options.write_buffer_bytes > 0 {
+        db_options.set_write_buffer_size(options.write_buffer_bytes);
+    }
+    let mut table = BlockBasedOptions::default();
+    if options.block_cache_bytes > 0 {
+        table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
+    }
+    db_options.set_block_based_table_factory(&table);
+    db_options
+}
+
+/// Creates an empty database with every column family at `path`, all or
+/// nothing: RocksDB creates a database in several steps (IDENTITY, LOCK,
+/// MANIFEST, CURRENT, then one manifest record per column family), and a
+/// process killed between them would leave a directory that no later open
+/// can use. So the database is made in a sibling directory and renamed
+/// into place, which replaces the empty or missing `path` in one step;
+/// leftovers of an earlier, interrupted creation are removed first.
+fn create_atomically(path: &Path, options: &Options) -> Result<(), StoreError> {
+    let io = |what: &str, error: std::io::Error| {
+        StoreError::Database(format!("{what} {}: {error}", path.display()))
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".into());
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| io("cannot create the parent of", e))?;
+    let staging = parent.join(format!(".{name}.creating"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| io("cannot clear the staging copy of", e))?;
+    }
+    {
+        let mut create = options.clone();
+        create.create_if_missing(true);
+        create.create_missing_column_families(true);
+        let descriptors = COLUMN_FAMILIES
+            .iter()
+            .map(|cf| ColumnFamilyDescriptor::new(*cf, options.clone()));
+        let db = DB::open_cf_descriptors(&create, &staging, descriptors).map_err(db_error)?;
+        db.flush_wal(true).map_err(db_error)?;
+    }
+    if path.exists() {
+        // Empty (checked by the caller); rename cannot replace it on every
+        // platform, so remove it first.
+        std::fs::remove_dir(path).map_err(|e| io("cannot replace the empty directory", e))?;
+    }
+    std::fs::rename(&staging, path).map_err(|e| io("cannot move the new database to", e))?;
+    // Make the rename itself durable.
+    if let Ok(dir) = std::fs::File::open(&parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
 fn receipt_key(height: u64, index: u32) -> [u8; 12] {
     let mut key = [0u8; 12];
     key[..8].copy_from_slice(&height.to_be_bytes());
@@ -130,21 +198,10 @@ impl RocksStore {
         if !fresh && !path.join("CURRENT").is_file() {
             return Err(StoreError::NotADataDirectory(path.display().to_string()));
         }
-        let mut db_options = Options::default();
-        db_options.create_if_missing(fresh);
-        db_options.create_missing_column_families(fresh);
-        db_options.set_paranoid_checks(true);
-        if options.universal_compaction {
-            db_options.set_compaction_style(DBCompactionStyle::Universal);
+        let db_options = db_options(options);
+        if fresh {
+            create_atomically(path, &db_options)?;
         }
-        if options.write_buffer_bytes > 0 {
-            db_options.set_write_buffer_size(options.write_buffer_bytes);
-        }
-        let mut table = BlockBasedOptions::default();
-        if options.block_cache_bytes > 0 {
-            table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
-        }
-        db_options.set_block_based_table_factory(&table);
         let descriptors = COLUMN_FAMILIES
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(*name, db_options.clone()));
