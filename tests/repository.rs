@@ -19,7 +19,13 @@ fn readme_commands() -> Vec<String> {
         .expect("a first sh code block");
     block
         .lines()
-        .map(|line| line.split('#').next().unwrap_or_default().trim().to_string())
+        .map(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
         .filter(|line| !line.is_empty())
         .collect()
 }
