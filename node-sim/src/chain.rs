@@ -17,7 +17,10 @@ use gasworks_host_api::Runtime;
 
 use crate::Address;
 use crate::block::{Block, Genesis, Header, receipts_root, transactions_root};
-use crate::exec::{BlockContext, ExecError, ExecOptions, Executed, execute_transactions};
+use crate::exec::{
+    BlockContext, CheckedTransactions, ExecError, ExecOptions, Executed, check_transactions,
+    execute_checked_transactions,
+};
 use crate::hash::Hash;
 use crate::receipt::TxRecord;
 use crate::schedule::schedule_hash;
@@ -244,6 +247,23 @@ impl<S: StateStore> Chain<S> {
         timestamp: u64,
         txs: Vec<Vec<u8>>,
     ) -> Result<ExecutedBlock, ChainError> {
+        let checked = check_transactions(&txs, self.options.exec.verify_threads);
+        self.execute_block_checked(timestamp, txs, checked)
+    }
+
+    /// [`Chain::execute_block`] with the transactions' signatures already
+    /// checked ([`check_transactions`], for example while the previous
+    /// block executed).
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::execute_block`].
+    pub fn execute_block_checked(
+        &mut self,
+        timestamp: u64,
+        txs: Vec<Vec<u8>>,
+        checked: CheckedTransactions,
+    ) -> Result<ExecutedBlock, ChainError> {
         let context = self.context(timestamp);
         if timestamp < self.head.timestamp {
             return Err(ChainError::NotNext {
@@ -266,7 +286,14 @@ impl<S: StateStore> Chain<S> {
             gas_used,
             runtime,
             reads,
-        } = execute_transactions(base, &runtime, &context, &txs, &self.options.exec)?;
+        } = execute_checked_transactions(
+            base,
+            &runtime,
+            &context,
+            &txs,
+            checked,
+            &self.options.exec,
+        )?;
         let (state_root, prepared) = self.store.prepare(context.height, &changes)?;
         self.pending = Some(prepared);
         let receipts: Vec<_> = records.iter().map(|r| r.receipt.clone()).collect();
@@ -361,6 +388,21 @@ impl<S: StateStore> Chain<S> {
     ///
     /// As [`Chain::apply_block`].
     pub fn execute_checked(&mut self, block: &Block) -> Result<ExecutedBlock, ChainError> {
+        let checked = check_transactions(&block.txs, self.options.exec.verify_threads);
+        self.execute_checked_with(block, checked)
+    }
+
+    /// [`Chain::execute_checked`] with the block's signatures already
+    /// checked.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::apply_block`].
+    pub fn execute_checked_with(
+        &mut self,
+        block: &Block,
+        checked: CheckedTransactions,
+    ) -> Result<ExecutedBlock, ChainError> {
         let expected = &block.header;
         let height = expected.height;
         let not_next = |reason: String| ChainError::NotNext { height, reason };
@@ -383,7 +425,8 @@ impl<S: StateStore> Chain<S> {
                 schedule_hash()
             )));
         }
-        let executed = self.execute_block(expected.timestamp, block.txs.clone())?;
+        let executed =
+            self.execute_block_checked(expected.timestamp, block.txs.clone(), checked)?;
         if let Err(error) = compare_headers(expected, &executed.header) {
             self.pending = None;
             return Err(error);

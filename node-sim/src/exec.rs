@@ -575,6 +575,39 @@ fn run_deploy(
     Ok(ran)
 }
 
+/// A block's transactions decoded and their signatures checked: the pure
+/// part of execution, which does not depend on state, so a node may do it
+/// ahead, while the previous block executes.
+pub struct CheckedTransactions {
+    checked: Vec<Checked>,
+    admitted: usize,
+    /// The transactions root of what was checked (a check is only used
+    /// for the transactions it was made of).
+    tx_root: Hash,
+}
+
+/// Decodes `txs` and checks their signatures on `threads` threads (a
+/// node's own choice: the checks are pure). Nothing past the block's
+/// limits ([`MAX_BLOCK_TXS`], [`MAX_BLOCK_BYTES`]) is even decoded.
+pub fn check_transactions(txs: &[Vec<u8>], threads: usize) -> CheckedTransactions {
+    let mut admitted = 0;
+    let mut bytes_so_far: usize = 0;
+    for bytes in txs.iter().take(MAX_BLOCK_TXS) {
+        bytes_so_far = bytes_so_far.saturating_add(bytes.len());
+        if bytes_so_far > MAX_BLOCK_BYTES {
+            break;
+        }
+        admitted += 1;
+    }
+    let mut checked = check_signatures(&txs[..admitted], threads);
+    checked.resize(txs.len(), Err(RejectCode::BlockFull));
+    CheckedTransactions {
+        checked,
+        admitted,
+        tx_root: crate::block::transactions_root(txs),
+    }
+}
+
 /// Executes a block's raw transactions against committed state.
 ///
 /// # Errors
@@ -587,19 +620,35 @@ pub fn execute_transactions(
     txs: &[Vec<u8>],
     options: &ExecOptions,
 ) -> Result<Executed, ExecError> {
+    let checked = check_transactions(txs, options.verify_threads);
+    execute_checked_transactions(base, runtime, block, txs, checked, options)
+}
+
+/// [`execute_transactions`] with the transactions already checked by
+/// [`check_transactions`].
+///
+/// # Errors
+///
+/// [`ExecError`] when the store fails, or when `checked` is not the check
+/// of `txs` (a caller's mistake: nothing is executed).
+pub fn execute_checked_transactions(
+    base: Arc<dyn StateRead>,
+    runtime: &Runtime,
+    block: &BlockContext,
+    txs: &[Vec<u8>],
+    checked: CheckedTransactions,
+    options: &ExecOptions,
+) -> Result<Executed, ExecError> {
     let _span = tracing::debug_span!("execute_block", height = block.height).entered();
-    // Nothing past the block's limits is even decoded.
-    let mut admitted = 0;
-    let mut bytes_so_far: usize = 0;
-    for bytes in txs.iter().take(MAX_BLOCK_TXS) {
-        bytes_so_far = bytes_so_far.saturating_add(bytes.len());
-        if bytes_so_far > MAX_BLOCK_BYTES {
-            break;
-        }
-        admitted += 1;
+    if checked.checked.len() != txs.len() || checked.tx_root != crate::block::transactions_root(txs)
+    {
+        return Err(ExecError::Backend(
+            "the signature checks given are not those of this block's transactions".into(),
+        ));
     }
-    let mut checked = check_signatures(&txs[..admitted], options.verify_threads);
-    checked.resize(txs.len(), Err(RejectCode::BlockFull));
+    let CheckedTransactions {
+        checked, admitted, ..
+    } = checked;
     let state = Arc::new(BlockState::new(base, options.record_reads));
     let cx = Context {
         block,

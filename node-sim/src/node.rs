@@ -4,13 +4,16 @@
 //! comes back at the last committed block, whatever happened to the
 //! process before. [`Node::sync`] applies a chain file's blocks after the
 //! head, checking each against its header, and stops at the first that
-//! does not check with a typed error naming the block.
+//! does not check with a typed error naming the block. Signatures are
+//! checked one block ahead, on another thread, while the current block
+//! executes and commits.
 
 use std::path::Path;
 
-use crate::block::Genesis;
-use crate::chain::{Chain, ChainError, ChainOptions};
+use crate::block::{Block, Genesis};
+use crate::chain::{Chain, ChainError, ChainOptions, ExecutedBlock};
 use crate::chainfile::{ChainFileError, ChainReader};
+use crate::exec::{CheckedTransactions, check_transactions};
 use crate::state::{Head, RocksOptions, RocksStore, StoreError};
 
 /// Why a node stopped.
@@ -74,19 +77,81 @@ impl Node {
         &mut self,
         chain: &mut ChainReader,
         to: Option<u64>,
-        mut committed: impl FnMut(&Head),
+        committed: impl FnMut(&Head),
     ) -> Result<Head, NodeError> {
-        while let Some(block) = chain.next_block()? {
-            let height = block.header.height;
-            if to.is_some_and(|to| height > to) {
-                break;
+        struct Committed<F>(F);
+        impl<F: FnMut(&Head)> SyncObserver for Committed<F> {
+            fn committed(&mut self, head: &Head) {
+                (self.0)(head);
             }
-            if height <= self.head().height {
-                continue;
-            }
-            let head = self.chain.apply_block(&block)?;
-            committed(&head);
         }
-        Ok(self.head())
+        self.sync_observed(chain, to, &mut Committed(committed))
     }
+
+    /// [`Node::sync`], telling `observer` about each block before and after
+    /// its commit.
+    ///
+    /// The blocks are read and their signatures checked one block ahead,
+    /// on another thread, while the node executes and commits the current
+    /// one: the checks need no state, and they are most of a block's work.
+    ///
+    /// # Errors
+    ///
+    /// As [`Node::sync`].
+    pub fn sync_observed(
+        &mut self,
+        chain: &mut ChainReader,
+        to: Option<u64>,
+        observer: &mut dyn SyncObserver,
+    ) -> Result<Head, NodeError> {
+        let threads = self.chain.options.exec.verify_threads;
+        let start = self.head().height;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<
+                Result<(Block, CheckedTransactions), ChainFileError>,
+            >(1);
+            scope.spawn(move || {
+                loop {
+                    let item = match chain.next_block() {
+                        Ok(Some(block)) => {
+                            let height = block.header.height;
+                            if to.is_some_and(|to| height > to) {
+                                break;
+                            }
+                            if height <= start {
+                                continue;
+                            }
+                            let checked = check_transactions(&block.txs, threads);
+                            Ok((block, checked))
+                        }
+                        Ok(None) => break,
+                        Err(error) => Err(error),
+                    };
+                    let failed = item.is_err();
+                    // A closed channel: the node stopped; so do we.
+                    if sender.send(item).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for item in receiver {
+                let (block, checked) = item?;
+                let executed = self.chain.execute_checked_with(&block, checked)?;
+                observer.executed(&executed);
+                let head = self.chain.commit(executed)?;
+                observer.committed(&head);
+            }
+            Ok(self.head())
+        })
+    }
+}
+
+/// What [`Node::sync_observed`] reports of each block.
+pub trait SyncObserver {
+    /// The block executed and checked against its header; its commit comes
+    /// next.
+    fn executed(&mut self, _block: &ExecutedBlock) {}
+
+    /// The block is committed.
+    fn committed(&mut self, _head: &Head) {}
 }

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use gasworks_node_sim::chain::ChainError;
+use gasworks_node_sim::chain::ExecutedBlock;
 use gasworks_node_sim::chainfile::ChainReader;
-use gasworks_node_sim::node::{Node, NodeOptions};
+use gasworks_node_sim::node::{Node, NodeError, NodeOptions, SyncObserver};
+use gasworks_node_sim::state::Head;
 
 use super::{FAILED, USAGE_OR_IO};
 
@@ -73,54 +75,40 @@ pub fn run(
             return ExitCode::from(USAGE_OR_IO);
         }
     };
-    let result = loop {
-        let block = match reader.next_block() {
-            Ok(Some(block)) => block,
-            Ok(None) => break Ok(()),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(USAGE_OR_IO);
+    struct Observer {
+        progress: bool,
+        stop_at: Option<StopAt>,
+    }
+    impl SyncObserver for Observer {
+        fn executed(&mut self, block: &ExecutedBlock) {
+            let height = block.header.height;
+            if self.stop_at
+                == Some(StopAt {
+                    height,
+                    after_commit: false,
+                })
+            {
+                pause(height, "before");
             }
-        };
-        let height = block.header.height;
-        if to.is_some_and(|to| height > to) {
-            break Ok(());
         }
-        if height <= node.head().height {
-            continue;
-        }
-        let executed = match node.chain.execute_checked(&block) {
-            Ok(executed) => executed,
-            Err(error) => break Err(error),
-        };
-        if stop_at
-            == Some(StopAt {
-                height,
-                after_commit: false,
-            })
-        {
-            pause(height, "before");
-        }
-        match node.chain.commit(executed) {
-            Ok(head) => {
-                if progress {
-                    say!("committed {} {}", head.height, head.state_root);
-                }
+        fn committed(&mut self, head: &Head) {
+            if self.progress {
+                say!("committed {} {}", head.height, head.state_root);
             }
-            Err(error) => break Err(error),
+            if self.stop_at
+                == Some(StopAt {
+                    height: head.height,
+                    after_commit: true,
+                })
+            {
+                pause(head.height, "after");
+            }
         }
-        if stop_at
-            == Some(StopAt {
-                height,
-                after_commit: true,
-            })
-        {
-            pause(height, "after");
-        }
-    };
+    }
+    let result = node.sync_observed(&mut reader, to, &mut Observer { progress, stop_at });
     let head = node.head();
     match result {
-        Ok(()) => {
+        Ok(_) => {
             if json {
                 say!(
                     "{}",
@@ -131,7 +119,11 @@ pub fn run(
             }
             ExitCode::SUCCESS
         }
-        Err(error) => {
+        Err(NodeError::ChainFile(error)) => {
+            eprintln!("error: {error} (head stays at block {})", head.height);
+            ExitCode::from(USAGE_OR_IO)
+        }
+        Err(NodeError::Chain(error)) => {
             let code = match error {
                 ChainError::Store(_) => USAGE_OR_IO,
                 _ => FAILED,
