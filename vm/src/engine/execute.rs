@@ -1216,16 +1216,19 @@ impl Instance {
         src: u32,
         len: u32,
     ) -> Result<(), TrapKind> {
-        let items = self.element_items(elem)?;
+        // Bounds first, from the segment's length: evaluating the whole
+        // segment for every call made `table.init` with n = 0 cost work in
+        // proportion to the segment (about 23,000 ns per gas unit on a
+        // 200,000-item segment, against 0.5-1 for plain code).
         let table_len = self.tables[table as usize].elements.len() as u64;
-        if u64::from(src) + u64::from(len) > items.len() as u64
+        if u64::from(src) + u64::from(len) > self.element_count(elem)
             || u64::from(dst) + u64::from(len) > table_len
         {
             return Err(TrapKind::TableOutOfBounds);
         }
         let (src, dst, len) = (src as usize, dst as usize, len as usize);
-        self.tables[table as usize].elements[dst..dst + len]
-            .copy_from_slice(&items[src..src + len]);
+        let items = self.element_items(elem, src, len);
+        self.tables[table as usize].elements[dst..dst + len].copy_from_slice(&items);
         Ok(())
     }
 }

@@ -567,16 +567,23 @@ impl Instance {
         }
     }
 
-    /// The items of element segment `elem` (empty once dropped).
-    fn element_items(&self, elem: u32) -> Result<Vec<u64>, TrapKind> {
+    /// The number of items of element segment `elem` (0 once dropped).
+    fn element_count(&self, elem: u32) -> u64 {
         if self.dropped_elements[elem as usize] {
-            return Ok(Vec::new());
+            return 0;
         }
-        Ok(self.module.elements[elem as usize]
-            .items
+        self.module.elements[elem as usize].items.len() as u64
+    }
+
+    /// Items `src..src + len` of element segment `elem`, evaluated: work in
+    /// proportion to `len` (what `table.init` is charged for), never to the
+    /// segment's size. The caller has checked the range against
+    /// [`Instance::element_count`].
+    fn element_items(&self, elem: u32, src: usize, len: usize) -> Vec<u64> {
+        self.module.elements[elem as usize].items[src..src + len]
             .iter()
             .map(|item| self.init_value(*item))
-            .collect())
+            .collect()
     }
 
     /// The instance's linear memory.
