@@ -340,9 +340,9 @@ fn kill_at_boundary(
     }
     let last_reported = lines
         .iter()
-        .filter_map(|line| committed(line))
-        .map(|(h, _)| h)
-        .last();
+        .rev()
+        .find_map(|line| committed(line))
+        .map(|(h, _)| h);
     if after_commit {
         assert_eq!(last_reported, Some(height), "commit {height} reported");
     } else {
