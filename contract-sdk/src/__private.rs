@@ -56,6 +56,47 @@ pub fn finish<T: BorshSerialize + ?Sized>(value: &T) {
     }
 }
 
+/// A method's returned value, for the dispatch `#[contract]` generates:
+/// `Returned(value).finish(method)` with both [`FinishFallible`] and
+/// [`FinishInfallible`] in scope picks the first for any
+/// `core::result::Result` (whatever the return type is spelled: an alias
+/// such as `type Res<T> = Result<T, Error>`, a full path, a re-export:
+/// method resolution sees the type, not the tokens) and the second for
+/// every other type. ("Autoref specialization": the fallible impl is on
+/// `Returned<Result<T, E>>` itself, the infallible one on `&Returned<T>`,
+/// which method resolution reaches only after the value's own type; the
+/// `Result` is consumed by value, so the dispatch compiles as a plain
+/// `match`.)
+pub struct Returned<T>(pub T);
+
+/// A `Result` return: `Ok` is the return data, `Err` fails the call (and
+/// rolls back its writes).
+pub trait FinishFallible {
+    /// Sets the return data or fails the call.
+    fn finish(self, method: &str);
+}
+
+impl<T: BorshSerialize, E: Debug> FinishFallible for Returned<Result<T, E>> {
+    fn finish(self, method: &str) {
+        match self.0 {
+            Ok(value) => finish(&value),
+            Err(error) => fail(method, &error),
+        }
+    }
+}
+
+/// Any other return: its borsh encoding is the return data.
+pub trait FinishInfallible {
+    /// Sets the return data.
+    fn finish(self, method: &str);
+}
+
+impl<T: BorshSerialize> FinishInfallible for &Returned<T> {
+    fn finish(self, _method: &str) {
+        finish(&self.0);
+    }
+}
+
 /// Fails the call for a method's `Err`.
 pub fn fail<E: Debug>(method: &str, error: &E) -> ! {
     env::abort(&format!("method `{method}` returned Err({error:?})"))

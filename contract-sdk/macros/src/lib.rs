@@ -11,8 +11,7 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    Data, DeriveInput, Fields, FnArg, GenericArgument, ImplItem, ItemImpl, Pat, PathArguments,
-    ReturnType, Type, Visibility, parse_macro_input,
+    Data, DeriveInput, Fields, FnArg, ImplItem, ItemImpl, Pat, Type, Visibility, parse_macro_input,
 };
 
 /// Declares a contract's methods: every `pub fn` of the `impl` block (an
@@ -23,7 +22,8 @@ use syn::{
 /// `execute` that reads the input (borsh of the method name, then the
 /// arguments in order), decodes each argument by value, calls the method
 /// and sets the borsh encoding of its result as the return data. A method
-/// whose return type is written `Result<T, E>` (with `E: Debug`) returns
+/// whose return type is a `Result<T, E>` (with `E: Debug`; however it is
+/// spelled: an alias, a full path, a re-export) returns
 /// `T` on `Ok` and fails the call on `Err`, with the message
 /// ``method `name` returned Err(<E's Debug>)``. An unknown method,
 /// arguments that do not decode, or input left after them fail the call
@@ -118,20 +118,12 @@ fn expand_contract(block: &ItemImpl) -> syn::Result<TokenStream2> {
             args.push(local);
         }
         let call = quote! { <#self_ty>::#name(#(#args),*) };
-        let finish = if returns_result(&sig.output) {
-            quote! {
-                match #call {
-                    ::core::result::Result::Ok(value) => ::gasworks_sdk::__private::finish(&value),
-                    ::core::result::Result::Err(error) => {
-                        ::gasworks_sdk::__private::fail(#method, &error)
-                    }
-                }
-            }
-        } else {
-            quote! {
-                let result = #call;
-                ::gasworks_sdk::__private::finish(&result);
-            }
+        // Whether the method is fallible is decided by its return type,
+        // not by how the type is spelled: see `__private::Returned`.
+        let finish = quote! {
+            #[allow(unused_imports)]
+            use ::gasworks_sdk::__private::{FinishFallible as _, FinishInfallible as _};
+            ::gasworks_sdk::__private::Returned(#call).finish(#method);
         };
         arms.push(quote! {
             #method => {
@@ -163,32 +155,6 @@ fn expand_contract(block: &ItemImpl) -> syn::Result<TokenStream2> {
             }
         }
     })
-}
-
-/// Whether a return type is written `Result<T, E>`.
-fn returns_result(output: &ReturnType) -> bool {
-    let ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    let Type::Path(path) = &**ty else {
-        return false;
-    };
-    let Some(last) = path.path.segments.last() else {
-        return false;
-    };
-    if last.ident != "Result" {
-        return false;
-    }
-    match &last.arguments {
-        PathArguments::AngleBracketed(args) => {
-            args.args
-                .iter()
-                .filter(|a| matches!(a, GenericArgument::Type(_)))
-                .count()
-                == 2
-        }
-        _ => false,
-    }
 }
 
 /// Implements `gasworks_sdk::events::Event` for a struct: the name (first
