@@ -34,8 +34,8 @@ use crate::receipt::{
     Change, DeployFailure, Receipt, RejectCode, Status, TxDebug, TxRecord, write_set_hash,
 };
 use crate::schedule::{
-    CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, MAX_BLOCK_BYTES,
-    MAX_BLOCK_TXS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
+    CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION,
+    MAX_BLOCK_BYTES, MAX_BLOCK_TXS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
 };
 use crate::state::keys::{self, Account, ContractInfo};
 use crate::state::{ChangeSet, Entry, StateRead, StateScan, StoreError};
@@ -493,8 +493,25 @@ fn run_call(
     })
 }
 
-/// The gas a deployment of `code` costs before its constructor runs.
-pub fn deploy_gas(code_len: u64, new_code: bool) -> u64 {
+/// The number of functions `code` declares (its function section's
+/// count), read without looking at anything else; 0 when the module does
+/// not parse that far (the instrumenter then refuses it).
+pub fn declared_functions(code: &[u8]) -> u64 {
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        match payload {
+            Ok(wasmparser::Payload::FunctionSection(reader)) => return u64::from(reader.count()),
+            // The function section comes before the code: none by then.
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+    }
+    0
+}
+
+/// The gas a deployment of `code` costs before its constructor runs:
+/// charged in full before the code is instrumented or compiled.
+pub fn deploy_gas(code: &[u8], new_code: bool) -> u64 {
+    let code_len = code.len() as u64;
     let storage = if new_code {
         CODE_STORAGE_GAS_PER_BYTE.saturating_mul(code_len)
     } else {
@@ -502,6 +519,7 @@ pub fn deploy_gas(code_len: u64, new_code: bool) -> u64 {
     };
     DEPLOY_BASE_GAS
         .saturating_add(DEPLOY_GAS_PER_BYTE.saturating_mul(code_len))
+        .saturating_add(DEPLOY_GAS_PER_FUNCTION.saturating_mul(declared_functions(code)))
         .saturating_add(storage)
 }
 
@@ -518,7 +536,7 @@ fn run_deploy(
 ) -> Result<Ran, ExecError> {
     let code_hash = Hash(gasworks_host_api::crypto::sha256(code));
     let new_code = cx.state.get(&keys::code(&code_hash))?.is_none();
-    let upfront = deploy_gas(code.len() as u64, new_code);
+    let upfront = deploy_gas(code, new_code);
     if upfront > gas {
         return Ok(Ran::failed(
             Status::Trapped { code: OUT_OF_GAS },

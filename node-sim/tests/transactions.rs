@@ -403,3 +403,67 @@ fn genesis_contracts_are_deployed_and_initialised_in_block_0() {
         Err(gasworks_node_sim::chain::ChainError::Genesis(_))
     ));
 }
+
+#[test]
+fn deployment_is_charged_per_byte_and_per_function_before_anything_compiles() {
+    use gasworks_node_sim::exec::{declared_functions, deploy_gas};
+    use gasworks_node_sim::schedule::{
+        CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION,
+    };
+    let code = wasm("token");
+    let functions = declared_functions(&code);
+    assert!(functions > 50, "the token declares {functions} functions");
+    let bytes = code.len() as u64;
+    assert_eq!(
+        deploy_gas(&code, true),
+        DEPLOY_BASE_GAS
+            + DEPLOY_GAS_PER_BYTE * bytes
+            + DEPLOY_GAS_PER_FUNCTION * functions
+            + CODE_STORAGE_GAS_PER_BYTE * bytes
+    );
+    assert_eq!(
+        deploy_gas(&code, false),
+        deploy_gas(&code, true) - CODE_STORAGE_GAS_PER_BYTE * bytes
+    );
+    // Garbage declares nothing (and the instrumenter refuses it, paid for).
+    assert_eq!(declared_functions(b"not wasm"), 0);
+
+    // A gas limit that covers the transaction but not the deployment: out of
+    // gas before compiling, the whole limit paid, nothing deployed.
+    let mut f = fixture();
+    let tx = f.tx(
+        0,
+        0,
+        0,
+        TxKind::Deploy {
+            code: code.clone(),
+            init: Vec::new(),
+        },
+    );
+    let len = f.signed(0, tx.clone()).len() as u64;
+    let intrinsic = TX_BASE_GAS + TX_BYTE_GAS * len;
+    let limit = intrinsic + deploy_gas(&code, true) - 1;
+    let mut tx = tx;
+    tx.gas_limit = limit;
+    let records = f.run(vec![f.signed(0, tx)]);
+    assert!(matches!(records[0].receipt.status, Status::Trapped { .. }));
+    assert_eq!(records[0].receipt.gas_used, limit);
+    assert_eq!(records[0].receipt.contract, None);
+    // With exactly enough, it deploys.
+    let tx = f.tx(
+        0,
+        1,
+        intrinsic + deploy_gas(&code, true),
+        TxKind::Deploy {
+            code,
+            init: Vec::new(),
+        },
+    );
+    let records = f.run(vec![f.signed(0, tx)]);
+    assert_eq!(
+        records[0].receipt.status,
+        Status::Success,
+        "{:?}",
+        records[0].debug
+    );
+}
