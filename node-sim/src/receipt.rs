@@ -120,28 +120,14 @@ impl Status {
 /// The name of a trap code (host traps by their host-API name).
 pub fn trap_name(code: u64) -> String {
     use gasworks_vm::trap::TrapKind;
-    let kinds = [
-        TrapKind::Unreachable,
-        TrapKind::MemoryOutOfBounds,
-        TrapKind::TableOutOfBounds,
-        TrapKind::IndirectCallToNull,
-        TrapKind::IndirectCallTypeMismatch,
-        TrapKind::IntegerDivideByZero,
-        TrapKind::IntegerOverflow,
-        TrapKind::StackExhausted,
-        TrapKind::OutOfGas,
-    ];
-    if let Some(kind) = kinds.iter().find(|k| k.code() == code) {
-        return kind.name().to_string();
+    match TrapKind::from_code(code) {
+        Some(TrapKind::Host(host)) => match gasworks_host_api::HostTrap::from_code(host) {
+            Some(trap) => format!("host:{}", trap.name()),
+            None => format!("host_{host}"),
+        },
+        Some(kind) => kind.name().to_string(),
+        None => format!("code_{code}"),
     }
-    if code & 0xffff_ffff == 10 {
-        let host = u32::try_from(code >> 32).unwrap_or(u32::MAX);
-        if let Some(trap) = gasworks_host_api::HostTrap::from_code(host) {
-            return format!("host:{}", trap.name());
-        }
-        return format!("host_{host}");
-    }
-    format!("code_{code}")
 }
 
 /// One state change: a state key ([`crate::state::keys`]) and its new value

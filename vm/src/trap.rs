@@ -51,6 +51,23 @@ impl TrapKind {
         }
     }
 
+    /// The kind whose [`TrapKind::code`] is `code`, if any.
+    pub fn from_code(code: u64) -> Option<TrapKind> {
+        Some(match code {
+            1 => TrapKind::Unreachable,
+            2 => TrapKind::MemoryOutOfBounds,
+            3 => TrapKind::TableOutOfBounds,
+            4 => TrapKind::IndirectCallToNull,
+            5 => TrapKind::IndirectCallTypeMismatch,
+            6 => TrapKind::IntegerDivideByZero,
+            7 => TrapKind::IntegerOverflow,
+            8 => TrapKind::StackExhausted,
+            9 => TrapKind::OutOfGas,
+            code if code & 0xffff_ffff == 10 => TrapKind::Host(u32::try_from(code >> 32).ok()?),
+            _ => return None,
+        })
+    }
+
     /// A short stable name (`out_of_gas`), for JSON output and logs.
     pub fn name(self) -> &'static str {
         match self {
@@ -99,5 +116,14 @@ mod tests {
         // These numbers are consensus data: changing one is a hard fork.
         assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         assert_eq!(TrapKind::Host(7).code(), 10 | (7 << 32));
+        for kind in kinds
+            .iter()
+            .copied()
+            .chain([TrapKind::Host(7), TrapKind::Host(u32::MAX)])
+        {
+            assert_eq!(TrapKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(TrapKind::from_code(0), None);
+        assert_eq!(TrapKind::from_code(11), None);
     }
 }
