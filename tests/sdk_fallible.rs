@@ -7,6 +7,8 @@
 //! The contract (`tests/contracts/fallible`) is built from source with the
 //! SDK's harness, in a workspace made next to it in `CARGO_TARGET_TMPDIR`
 //! (the SDK's manifest inherits its keys from the workspace that builds it).
+//! The same contract has a method compiled out by `#[cfg]`, whose dispatch
+//! arm must go with it (issue 11, point 7).
 
 use std::path::{Path, PathBuf};
 
@@ -110,4 +112,24 @@ fn an_err_fails_the_call_and_rolls_back_whatever_the_spelling() {
         9
     );
     assert_eq!(chain.call(alice, contract, "get", &()).unwrap::<u64>(), 9);
+}
+
+#[test]
+fn a_method_compiled_out_by_cfg_is_not_dispatched() {
+    // The contract builds at all only if the dispatch arm of the `#[cfg]`ed
+    // method went with it (before: E0599, no function `hidden`).
+    let wasm = build();
+    let mut chain = TestChain::new();
+    let contract = chain.deploy(&wasm);
+    let outcome = chain.call(account("bob"), contract, "hidden", &());
+    let failure = outcome.failure().expect("an unknown method fails");
+    assert!(
+        failure
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("no method `hidden`"),
+        "{:?}",
+        failure.message
+    );
 }

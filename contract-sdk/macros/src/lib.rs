@@ -72,6 +72,13 @@ fn expand_contract(block: &ItemImpl) -> syn::Result<TokenStream2> {
         let sig = &function.sig;
         let name = &sig.ident;
         let method = name.to_string();
+        // A method compiled out (`#[cfg(feature = "admin")]`) must take its
+        // dispatch arm with it: the arm carries the method's `cfg`s.
+        let cfgs: Vec<_> = function
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+            .collect();
         if let Some(receiver) = sig.receiver() {
             return Err(syn::Error::new(
                 receiver.span(),
@@ -126,6 +133,7 @@ fn expand_contract(block: &ItemImpl) -> syn::Result<TokenStream2> {
             ::gasworks_sdk::__private::Returned(#call).finish(#method);
         };
         arms.push(quote! {
+            #(#cfgs)*
             #method => {
                 #(#decode)*
                 ::gasworks_sdk::__private::end_of_arguments(__gasworks_input, #method);

@@ -56,6 +56,12 @@ impl Fallible {
         value
     }
 
+    /// Compiled out: the dispatch must not refer to it (issue 11, point 7).
+    #[cfg(feature = "never-enabled")]
+    pub fn hidden() -> u64 {
+        1
+    }
+
     /// The value.
     pub fn get() -> u64 {
         VALUE.get_or_default()
