@@ -280,6 +280,7 @@ impl<S: StateStore> Chain<S> {
             load_runtime(self.store.as_ref())?
         };
         let base: Arc<dyn StateRead> = self.store.clone();
+        let tx_root = checked.tx_root();
         let Executed {
             records,
             changes,
@@ -302,7 +303,7 @@ impl<S: StateStore> Chain<S> {
             height: context.height,
             parent_hash: self.head.block_hash,
             timestamp,
-            tx_root: transactions_root(&txs),
+            tx_root,
             receipts_root: receipts_root(&receipts),
             state_root,
             gas_used,

@@ -604,6 +604,14 @@ pub struct CheckedTransactions {
     tx_root: Hash,
 }
 
+impl CheckedTransactions {
+    /// The transactions root of the checked transactions (the header's
+    /// `tx_root`: computed once, here).
+    pub fn tx_root(&self) -> Hash {
+        self.tx_root
+    }
+}
+
 /// Decodes `txs` and checks their signatures on `threads` threads (a
 /// node's own choice: the checks are pure). Nothing past the block's
 /// limits ([`MAX_BLOCK_TXS`], [`MAX_BLOCK_BYTES`]) is even decoded.
@@ -847,7 +855,7 @@ fn inject_wrong_value(writes: &mut [Change]) {
 pub fn genesis_state(
     genesis: &crate::block::Genesis,
 ) -> Result<(ChangeSet, Runtime, Vec<TxRecord>), ExecError> {
-    let empty: Arc<dyn StateRead> = Arc::new(crate::state::MemoryState::default());
+    let empty: Arc<dyn StateRead> = Arc::new(gasworks_host_api::MemoryStorage::new());
     let state = Arc::new(BlockState::new(empty, false));
     let block = BlockContext {
         chain_id: genesis.chain_id,

@@ -18,7 +18,9 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use crate::chain::load_runtime;
 use crate::exec::{BlockContext, ExecOptions, execute_transactions};
 use crate::receipt::TxRecord;
-use crate::state::{MemoryState, StateRead};
+use gasworks_host_api::{MemoryStorage, StorageChange};
+
+use crate::state::StateRead;
 
 /// The chain parameters a block runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -105,21 +107,20 @@ impl Bundle {
     ///
     /// [`BundleError::Exec`].
     pub fn run(&self) -> Result<BundleRun, BundleError> {
-        let mut state = MemoryState::default();
+        let mut state = MemoryStorage::new();
         for (key, value) in &self.contracts {
-            state.entries.insert(key.clone(), value.clone());
+            state.insert(key.clone(), value.clone());
         }
         let contracts_only = state.clone();
-        for (key, value) in &self.pre_state {
-            match value {
-                Some(value) => {
-                    state.entries.insert(key.clone(), value.clone());
-                }
-                None => {
-                    state.entries.remove(key);
-                }
-            }
-        }
+        let pre_state: Vec<StorageChange> = self
+            .pre_state
+            .iter()
+            .map(|(key, value)| StorageChange {
+                key: key.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        state.apply(&pre_state);
         let runtime =
             load_runtime(&contracts_only).map_err(|e| BundleError::Exec(e.to_string()))?;
         let context = BlockContext {

@@ -184,26 +184,17 @@ pub fn is_empty_range(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
     gasworks_host_api::storage::is_empty_range(start, end)
 }
 
-/// An in-memory [`StateRead`]: for repro bundles and tests.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryState {
-    /// The entries.
-    pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
-}
-
-impl StateRead for MemoryState {
+/// The host API's in-memory store serves as an in-memory state (repro
+/// bundles, the genesis's empty base): the same ordered map and scan.
+impl StateRead for gasworks_host_api::MemoryStorage {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.entries.get(key).cloned())
+        Ok(self.entries().get(key).cloned())
     }
 
     fn scan<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> StateScan<'a> {
-        if is_empty_range(start, end) {
-            return Box::new(std::iter::empty());
-        }
         Box::new(
-            self.entries
-                .range::<[u8], _>((start, end))
-                .map(|(k, v)| Ok((k.clone(), v.clone()))),
+            gasworks_host_api::StorageBackend::scan(self, start, end)
+                .map(|entry| entry.map_err(|e| StoreError::Database(e.0))),
         )
     }
 }
