@@ -46,7 +46,9 @@
 //! `GASWORKS_NODE_BENCH_SIZES=10000,100000` picks the state sizes (default
 //! all three; `--test` runs 10,000 only);
 //! `GASWORKS_NODE_BENCH_AHEAD_THREADS=1` the threads of the pipelined
-//! run's checks ahead (default: the node's [`VERIFY_THREADS`]).
+//! run's checks ahead (default: the node's [`VERIFY_THREADS`]);
+//! `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH=0` the store's tree cache depth
+//! (default: the node's, `RocksOptions::default()`).
 
 use std::hint::black_box;
 use std::ops::Bound;
@@ -58,7 +60,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use gasworks_host_api::{Runtime, crypto};
 use gasworks_node_sim::Address;
 use gasworks_node_sim::block::Header;
-use gasworks_node_sim::chain::{Chain, ChainOptions, load_runtime};
+use gasworks_node_sim::chain::{Chain, ChainError, ChainOptions, load_runtime};
 use gasworks_node_sim::exec::{
     BlockContext, CheckedTransactions, ExecOptions, check_transactions, deploy_gas,
     execute_checked_transactions,
@@ -72,7 +74,7 @@ use gasworks_node_sim::receipt::TxRecord;
 use gasworks_node_sim::schedule::{DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION};
 use gasworks_node_sim::state::{
     BlockCommit, ChainRecord, ChangeSet, Head, RocksOptions, RocksStore, StateProof, StateRead,
-    StateScan, StateStore, StoreError,
+    StateScan, StateStore, StoreError, TreeReads,
 };
 use gasworks_node_sim::tx::{self, Transaction, TxKind, contract_address};
 
@@ -120,6 +122,10 @@ impl StateStore for Shared {
         changes: &ChangeSet,
     ) -> Result<(Hash, Self::Prepared), StoreError> {
         self.0.prepare(version, changes)
+    }
+
+    fn stage(&self, prepared: &Self::Prepared) {
+        self.0.stage(prepared)
     }
 
     fn commit(&self, block: &BlockCommit, prepared: Self::Prepared) -> Result<(), StoreError> {
@@ -210,6 +216,19 @@ fn ahead_threads() -> usize {
         .unwrap_or(VERIFY_THREADS)
 }
 
+/// The store's options: RocksDB's defaults as the node has them, with
+/// `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH` as the tree cache's depth when set.
+fn rocks_options() -> RocksOptions {
+    let mut options = RocksOptions::default();
+    if let Some(depth) = std::env::var("GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        options.tree_cache_depth = depth;
+    }
+    options
+}
+
 /// A filler account's address: only its presence in the state matters.
 fn filler_address(index: usize) -> Address {
     let mut seed = b"gasworks-bench/filler".to_vec();
@@ -237,6 +256,8 @@ struct Split {
     commit: Duration,
     /// Keys in the block's change set.
     changes: usize,
+    /// Tree-node reads of `prepare`: from the tree cache, from RocksDB.
+    tree_reads: TreeReads,
 }
 
 /// One state size's node, and what the benchmark learnt on it.
@@ -257,6 +278,8 @@ struct Node {
     pipelined_times: Vec<Duration>,
     /// The next block of the pipelined run, already checked.
     ahead: Option<(Vec<Vec<u8>>, CheckedTransactions)>,
+    /// The pipelined run's block write in flight (`Chain::commit_deferred`).
+    writing: Option<std::thread::JoinHandle<Result<Head, ChainError>>>,
     /// Setup times: genesis, then the deploy and mint block.
     genesis_time: Duration,
     deploy_time: Duration,
@@ -286,9 +309,8 @@ impl Node {
         drop(wallets);
 
         let start = Instant::now();
-        let rocks = Arc::new(
-            RocksStore::open(&scratch.0, RocksOptions::default()).expect("the store opens"),
-        );
+        let rocks =
+            Arc::new(RocksStore::open(&scratch.0, rocks_options()).expect("the store opens"));
         let options = ChainOptions {
             warm_cache: true,
             exec: ExecOptions {
@@ -364,6 +386,7 @@ impl Node {
             block_times: Vec::new(),
             pipelined_times: Vec::new(),
             ahead: None,
+            writing: None,
             genesis_time,
             deploy_time,
             scratch,
@@ -418,12 +441,13 @@ impl Node {
     }
 
     /// `blocks` blocks as `Node::sync_observed` runs them: each one
-    /// executed (`Chain::execute_block_checked`) and committed while
-    /// another thread checks the next one's signatures
-    /// (`exec::check_transactions`). The block checked ahead is carried
-    /// from one call to the next, so every timed block overlaps exactly one
-    /// check (the steady state); only the first call's first check is not
-    /// timed.
+    /// executed (`Chain::execute_block_checked`) while another thread
+    /// checks the next one's signatures (`exec::check_transactions`) and a
+    /// third writes the previous block (`Chain::commit_deferred`, whose
+    /// write the block waits for before it commits). The block checked
+    /// ahead and the write in flight are carried from one call to the
+    /// next, so every timed block overlaps exactly one check and one write
+    /// (the steady state); only the first call's first check is not timed.
     fn pipelined(&mut self, iters: u64) -> Duration {
         if self.ahead.is_none() {
             let txs = self.next_block();
@@ -437,6 +461,7 @@ impl Node {
             let (txs, checked) = self.ahead.take().expect("a block checked ahead");
             let timestamp = self.timestamp();
             let chain = &mut self.chain;
+            let writing = &mut self.writing;
             let start = Instant::now();
             let (records, next_checked) = std::thread::scope(|scope| {
                 let checker = scope.spawn(|| check_transactions(&next, ahead_threads()));
@@ -444,7 +469,9 @@ impl Node {
                     .execute_block_checked(timestamp, txs, checked)
                     .expect("the block executes");
                 let records = executed.records.clone();
-                chain.commit(executed).expect("the block commits");
+                finish_write(writing);
+                let write = chain.commit_deferred(executed).expect("the block commits");
+                *writing = Some(std::thread::spawn(move || write.write()));
                 (records, checker.join().expect("the checker"))
             });
             let elapsed = start.elapsed();
@@ -459,6 +486,7 @@ impl Node {
     /// Executes the block checked ahead, if any (untimed), so that the
     /// next block is signed at the next nonces.
     fn drain_ahead(&mut self) {
+        finish_write(&mut self.writing);
         if let Some((txs, _)) = self.ahead.take() {
             self.apply(txs);
         }
@@ -505,12 +533,18 @@ impl Node {
                 .expect("the block executes");
         let exec = start.elapsed();
         check_all_succeeded(&executed.records);
+        let reads_before = self.rocks.tree_reads();
         let start = Instant::now();
         let (root, prepared) = self
             .rocks
             .prepare(context.height, &executed.changes)
             .expect("the root");
         let prepare = start.elapsed();
+        let reads_after = self.rocks.tree_reads();
+        let tree_reads = TreeReads {
+            cached: reads_after.cached - reads_before.cached,
+            database: reads_after.database - reads_before.database,
+        };
         drop(black_box(prepared));
         let changes = executed.changes.len();
 
@@ -525,7 +559,18 @@ impl Node {
             execute_block,
             commit,
             changes,
+            tree_reads,
         }
+    }
+}
+
+/// Waits for the block write in flight, if any.
+fn finish_write(writing: &mut Option<std::thread::JoinHandle<Result<Head, ChainError>>>) {
+    if let Some(handle) = writing.take() {
+        handle
+            .join()
+            .expect("the writer")
+            .expect("the block is written");
     }
 }
 
@@ -785,14 +830,20 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         "stage split (ms per block; median of {SPLIT_BLOCKS} blocks, then the fastest of them per stage)"
     );
     println!(
-        "| accounts | signature_is_valid 1 thread | signature_is_valid {VERIFY_THREADS} threads | check_transactions {VERIFY_THREADS} threads | execution | state root (prepare) | commit | sum (check .. commit) | execute_block + commit | changed keys |"
+        "| accounts | signature_is_valid 1 thread | signature_is_valid {VERIFY_THREADS} threads | check_transactions {VERIFY_THREADS} threads | execution | state root (prepare) | commit | sum (check .. commit) | execute_block + commit | changed keys | tree reads: cached / RocksDB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         if r.splits.is_empty() {
             continue;
         }
         let changes = r.splits.iter().map(|s| s.changes).max().unwrap_or(0);
+        let reads = |f: fn(&TreeReads) -> u64| {
+            let mut all: Vec<u64> = r.splits.iter().map(|s| f(&s.tree_reads)).collect();
+            all.sort_unstable();
+            all[all.len() / 2]
+        };
+        let (cached, database) = (reads(|t| t.cached), reads(|t| t.database));
         let median_of = |f: &dyn Fn(&Split) -> Duration| median(r.splits.iter().map(f).collect());
         // The fastest of the blocks per stage: the least disturbed by
         // other jobs on a shared machine.
@@ -808,7 +859,7 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
             let (check, exec) = (pick(&|s| s.check), pick(&|s| s.exec));
             let (prepare, commit) = (pick(&|s| s.prepare), pick(&|s| s.commit));
             println!(
-                "| {}{label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+                "| {}{label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {cached} / {database} |",
                 r.accounts,
                 ms(pick(&|s| s.sig_1)),
                 ms(pick(&|s| s.sig_n)),

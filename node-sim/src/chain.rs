@@ -8,10 +8,19 @@
 //! this simulator: execute, check every computed header field against the
 //! block's own header, commit.
 //!
+//! A node can also write a block while it executes the next:
+//! [`Chain::commit_deferred`] makes the block the chain's head at once (the
+//! next block executes on its state, [`LayeredState`], and its tree update
+//! is staged for the next root) and returns the durable write,
+//! [`BlockWrite`], to run on another thread. Only one write is in flight:
+//! the next block's commit waits for it. A crash before the write returns
+//! leaves the store at the block before, as with [`Chain::commit`].
+//!
 //! The chain's parameters come from its [`Genesis`]; a store that already
 //! belongs to another chain (another chain id or genesis) is refused.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use gasworks_host_api::Runtime;
 
@@ -25,7 +34,9 @@ use crate::hash::Hash;
 use crate::receipt::TxRecord;
 use crate::schedule::schedule_hash;
 use crate::state::keys::{self, ContractInfo};
-use crate::state::{BlockCommit, ChainRecord, Head, StateRead, StateStore, StoreError};
+use crate::state::{
+    BlockCommit, ChainRecord, Head, LayeredState, StateRead, StateStore, StoreError,
+};
 
 /// A node's own conditions.
 #[derive(Debug, Clone)]
@@ -97,7 +108,7 @@ pub struct ExecutedBlock {
     pub records: Vec<TxRecord>,
     /// Committed-state reads, when recorded.
     pub reads: crate::exec::ReadSet,
-    changes: crate::state::ChangeSet,
+    changes: Arc<crate::state::ChangeSet>,
     runtime: Runtime,
 }
 
@@ -110,6 +121,43 @@ pub struct Chain<S: StateStore> {
     /// The node's own conditions.
     pub options: ChainOptions,
     pending: Option<S::Prepared>,
+    /// The changes of the head block while its write may be in flight
+    /// (after [`Chain::commit_deferred`]): execution reads them on top of
+    /// the store.
+    staged: Option<Arc<crate::state::ChangeSet>>,
+    /// The height the store has durably written, as the last write
+    /// reported it (shared with that [`BlockWrite`]).
+    written: Arc<AtomicU64>,
+}
+
+/// A block's durable write, made by [`Chain::commit_deferred`]: run it
+/// (on any thread) before the next block commits.
+pub struct BlockWrite<S: StateStore> {
+    store: Arc<S>,
+    commit: BlockCommit,
+    prepared: S::Prepared,
+    head: Head,
+    written: Arc<AtomicU64>,
+}
+
+impl<S: StateStore> BlockWrite<S> {
+    /// Writes the block (one atomic, synced write) and returns its head,
+    /// now durable.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError::Store`] when the write fails: nothing of the block is
+    /// written, and the chain cannot commit again (reopen the store).
+    pub fn write(self) -> Result<Head, ChainError> {
+        self.store.commit(&self.commit, self.prepared)?;
+        self.written.store(self.head.height, Ordering::Release);
+        Ok(self.head)
+    }
+
+    /// The block's height.
+    pub fn height(&self) -> u64 {
+        self.head.height
+    }
 }
 
 /// Every deployed contract of the committed state, compiled.
@@ -189,7 +237,7 @@ impl<S: StateStore> Chain<S> {
                         header,
                         txs: Vec::new(),
                         records,
-                        changes,
+                        changes: Arc::new(changes),
                         chain: Some(record),
                     },
                     prepared,
@@ -204,15 +252,29 @@ impl<S: StateStore> Chain<S> {
             store,
             genesis: genesis.clone(),
             runtime,
+            written: Arc::new(AtomicU64::new(head.height)),
             head,
             options,
             pending: None,
+            staged: None,
         })
     }
 
-    /// The last committed block.
+    /// The last committed block (after [`Chain::commit_deferred`]: the
+    /// block whose write may still be in flight; the store's own
+    /// [`StateStore::head`] is the last one written).
     pub fn head(&self) -> Head {
         self.head
+    }
+
+    /// The committed state as execution sees it: the store, with the head
+    /// block's changes on top while its write may be in flight.
+    fn state(&self) -> Arc<dyn StateRead> {
+        let store: Arc<dyn StateRead> = self.store.clone();
+        match &self.staged {
+            Some(changes) => Arc::new(LayeredState::new(store, changes.clone())),
+            None => store,
+        }
     }
 
     /// The store.
@@ -274,12 +336,12 @@ impl<S: StateStore> Chain<S> {
                 ),
             });
         }
+        let base = self.state();
         let runtime = if self.options.warm_cache {
             self.runtime.clone()
         } else {
-            load_runtime(self.store.as_ref())?
+            load_runtime(base.as_ref())?
         };
-        let base: Arc<dyn StateRead> = self.store.clone();
         let tx_root = checked.tx_root();
         let Executed {
             records,
@@ -315,7 +377,7 @@ impl<S: StateStore> Chain<S> {
             txs,
             records,
             reads,
-            changes,
+            changes: Arc::new(changes),
             runtime,
         })
     }
@@ -327,6 +389,21 @@ impl<S: StateStore> Chain<S> {
     /// [`ChainError::NotNext`] when it is not the block executed last;
     /// [`ChainError::Store`] when the write fails (nothing is written).
     pub fn commit(&mut self, block: ExecutedBlock) -> Result<Head, ChainError> {
+        let head = self.commit_deferred(block)?.write()?;
+        // Written: the store alone is the state again.
+        self.staged = None;
+        Ok(head)
+    }
+
+    /// Commits the block [`Chain::execute_block`] executed last without
+    /// writing it yet: it becomes the head, the next block may execute on
+    /// it, and the returned [`BlockWrite`] writes it durably.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError::NotNext`] when it is not the block executed last, or
+    /// when the previous block's write has not returned (or failed).
+    pub fn commit_deferred(&mut self, block: ExecutedBlock) -> Result<BlockWrite<S>, ChainError> {
         let height = block.header.height;
         let Some(prepared) = self.pending.take() else {
             return Err(ChainError::NotNext {
@@ -340,6 +417,12 @@ impl<S: StateStore> Chain<S> {
                 reason: format!("the head is at {}", self.head.height),
             });
         }
+        if self.written.load(Ordering::Acquire) != self.head.height {
+            return Err(ChainError::NotNext {
+                height,
+                reason: format!("block {} is not written", self.head.height),
+            });
+        }
         let ExecutedBlock {
             header,
             txs,
@@ -348,6 +431,8 @@ impl<S: StateStore> Chain<S> {
             runtime,
             ..
         } = block;
+        self.store.stage(&prepared);
+        self.staged = Some(changes.clone());
         let commit = BlockCommit {
             header,
             txs,
@@ -355,7 +440,6 @@ impl<S: StateStore> Chain<S> {
             changes,
             chain: None,
         };
-        self.store.commit(&commit, prepared)?;
         self.head = Head {
             height,
             block_hash: commit.header.hash(),
@@ -365,7 +449,13 @@ impl<S: StateStore> Chain<S> {
         if self.options.warm_cache {
             self.runtime = runtime;
         }
-        Ok(self.head)
+        Ok(BlockWrite {
+            store: self.store.clone(),
+            commit,
+            prepared,
+            head: self.head,
+            written: self.written.clone(),
+        })
     }
 
     /// Executes `block`, checks its header against the computed one field

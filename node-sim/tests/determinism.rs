@@ -8,12 +8,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gasworks_node_sim::block::{Block, Genesis};
-use gasworks_node_sim::chain::ChainOptions;
+use gasworks_node_sim::chain::{BlockWrite, Chain, ChainError, ChainOptions};
 use gasworks_node_sim::chainfile::ChainReader;
 use gasworks_node_sim::exec::ExecOptions;
 use gasworks_node_sim::generate::{GenConfig, generate};
 use gasworks_node_sim::node::{Node, NodeOptions};
-use gasworks_node_sim::state::{RocksOptions, StateStore};
+use gasworks_node_sim::state::{RocksOptions, RocksStore, StateStore};
 use proptest::prelude::*;
 
 struct Fixture {
@@ -97,6 +97,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
         prop_oneof![Just(0usize), Just(1 << 16), Just(64 << 20)],
         any::<bool>(),
         prop_oneof![Just(0usize), Just(64 << 10)],
+        prop_oneof![Just(0u8), Just(1), Just(4), Just(64)],
         proptest::collection::vec(1u64..6, 0..3),
     )
         .prop_map(
@@ -108,6 +109,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                 cache,
                 universal,
                 buffer,
+                tree_cache_depth,
                 restarts,
             )| {
                 Conditions {
@@ -119,6 +121,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                         block_cache_bytes: cache,
                         universal_compaction: universal,
                         write_buffer_bytes: buffer,
+                        tree_cache_depth,
                     },
                     restarts,
                 }
@@ -201,4 +204,68 @@ fn the_generated_chain_exercises_every_kind_of_outcome() {
     for kind in ["success", "trapped", "rejected"] {
         assert!(statuses.contains(kind), "no {kind} in {statuses:?}");
     }
+}
+
+/// The pipeline's hardest case, made deterministic: every block executes
+/// and computes its root on the previous block's state while that block is
+/// not yet written (its write runs only afterwards), with the compile
+/// cache cold (so even the contracts are loaded through the layer) and
+/// warm. Each block must give the header's roots, and the data directory
+/// ends where a plain node ends.
+#[test]
+fn a_block_executes_on_the_previous_block_before_that_block_is_written() {
+    let fixture = chain();
+    for warm_cache in [false, true] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = RocksStore::open(dir.path(), RocksOptions::default()).expect("opens");
+        let options = ChainOptions {
+            warm_cache,
+            ..ChainOptions::default()
+        };
+        let mut chain = Chain::open(store, &fixture.genesis, options).expect("genesis");
+        let mut in_flight: Option<BlockWrite<RocksStore>> = None;
+        for block in &fixture.blocks {
+            // Checked against the header: every root and the gas.
+            let executed = chain
+                .execute_checked(block)
+                .unwrap_or_else(|e| panic!("block {}: {e}", block.header.height));
+            if let Some(write) = in_flight.take() {
+                // The store did not have the previous block yet.
+                let written = chain.store().head().expect("head").expect("a head");
+                assert_eq!(written.height + 1, write.height());
+                write.write().expect("the previous block is written");
+            }
+            in_flight = Some(chain.commit_deferred(executed).expect("commits"));
+        }
+        let head = in_flight
+            .take()
+            .expect("a block in flight")
+            .write()
+            .expect("the last block is written");
+        let last = &fixture.blocks.last().expect("blocks").header;
+        assert_eq!(head.state_root, last.state_root);
+        assert_eq!(chain.store().head().expect("head"), Some(chain.head()));
+    }
+}
+
+#[test]
+fn a_block_cannot_commit_before_the_previous_block_is_written() {
+    let fixture = chain();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = RocksStore::open(dir.path(), RocksOptions::default()).expect("opens");
+    let mut chain = Chain::open(store, &fixture.genesis, ChainOptions::default()).expect("opens");
+    let first = chain.execute_checked(&fixture.blocks[0]).expect("executes");
+    let write = chain.commit_deferred(first).expect("commits");
+    let second = chain.execute_checked(&fixture.blocks[1]).expect("executes");
+    match chain.commit_deferred(second) {
+        Err(ChainError::NotNext { height: 2, .. }) => {}
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("block 2 committed before block 1 was written"),
+    }
+    write.write().expect("block 1 is written");
+    let second = chain.execute_checked(&fixture.blocks[1]).expect("executes");
+    chain
+        .commit(second)
+        .expect("block 2 commits once block 1 is written");
+    assert_eq!(chain.head().state_root, fixture.blocks[1].header.state_root);
 }

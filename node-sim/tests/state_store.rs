@@ -215,3 +215,66 @@ fn a_data_directory_without_its_head_is_refused() {
         Ok(_) => panic!("a data directory without a head was opened"),
     }
 }
+
+/// Tree nodes a block replaced are deleted KEEP_VERSIONS blocks later: a
+/// chain whose live state stays the same size keeps the same number of
+/// tree nodes however long it runs, and one stale-node record per kept
+/// block.
+#[test]
+fn stale_tree_nodes_are_pruned_after_the_kept_versions() {
+    use gasworks_node_sim::state::KEEP_VERSIONS;
+    let count = |dir: &std::path::Path| -> (usize, Vec<u64>) {
+        let names = [
+            "state",
+            "jmt_nodes",
+            "jmt_preimages",
+            "jmt_stale",
+            "headers",
+            "blocks",
+            "receipts",
+            "meta",
+        ];
+        let db =
+            rocksdb::DB::open_cf_for_read_only(&rocksdb::Options::default(), dir, names, false)
+                .expect("opens raw");
+        let nodes = db.cf_handle("jmt_nodes").expect("nodes");
+        let stale = db.cf_handle("jmt_stale").expect("stale");
+        let node_count = db.iterator_cf(nodes, rocksdb::IteratorMode::Start).count();
+        let versions = db
+            .iterator_cf(stale, rocksdb::IteratorMode::Start)
+            .map(|item| {
+                let (key, _) = item.expect("reads");
+                u64::from_be_bytes(key[..8].try_into().expect("8 bytes"))
+            })
+            .collect();
+        (node_count, versions)
+    };
+    let short = tempfile::tempdir().expect("temp dir");
+    let long = tempfile::tempdir().expect("temp dir");
+    setup(short.path(), 40);
+    setup(long.path(), 80);
+    let (short_nodes, short_versions) = count(short.path());
+    let (long_nodes, long_versions) = count(long.path());
+    // One record per block of the last KEEP_VERSIONS (every block replaces
+    // nodes: it changes two accounts).
+    assert_eq!(
+        short_versions,
+        (40 - KEEP_VERSIONS + 1..=40).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        long_versions,
+        (80 - KEEP_VERSIONS + 1..=80).collect::<Vec<_>>()
+    );
+    // Without pruning, 40 more blocks would leave about 40 x 3 more nodes.
+    assert!(
+        long_nodes <= short_nodes + 8,
+        "{long_nodes} tree nodes after 80 blocks, {short_nodes} after 40"
+    );
+    // And the pruned store still proves its head.
+    let store = RocksStore::open(long.path(), RocksOptions::default()).expect("reopens");
+    let wallets: Vec<Wallet> = (0..6).map(|i| Wallet::derive(3, i)).collect();
+    let proof = store
+        .prove(&keys::account(&wallets[1].address))
+        .expect("proves");
+    proof.verify().expect("verifies");
+}

@@ -10,7 +10,7 @@
 //! 2. `killed+restarted`: a separate `gasworks node` process, killed with
 //!    SIGKILL mid-chain and restarted from its data directory;
 //! 3. `rocks-tuned`: a small block cache, universal compaction, a small
-//!    write buffer, four signature threads;
+//!    write buffer, no tree cache, four signature threads;
 //! 4. and later: `warm-cache/threads=k`, further warm nodes with k
 //!    signature threads.
 //!
@@ -119,6 +119,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                             block_cache_bytes: 1 << 20,
                             universal_compaction: true,
                             write_buffer_bytes: 1 << 20,
+                            tree_cache_depth: 0,
                         },
                     }),
                 ),

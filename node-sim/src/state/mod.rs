@@ -19,6 +19,7 @@ mod tree;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -26,7 +27,7 @@ use crate::block::Header;
 use crate::hash::Hash;
 use crate::receipt::TxRecord;
 
-pub use rocks::{RocksOptions, RocksStore};
+pub use rocks::{KEEP_VERSIONS, RocksOptions, RocksStore, TreeReads};
 pub use tree::{ProofError, StateProof};
 
 /// Changes to the state: key to new value (`None`: removed), in key order.
@@ -101,8 +102,9 @@ pub struct BlockCommit {
     pub txs: Vec<Vec<u8>>,
     /// One record per transaction.
     pub records: Vec<TxRecord>,
-    /// The block's state changes.
-    pub changes: ChangeSet,
+    /// The block's state changes (shared with the next block's execution
+    /// while the commit is written, [`LayeredState`]).
+    pub changes: Arc<ChangeSet>,
     /// For block 0 only: which chain this is.
     pub chain: Option<ChainRecord>,
 }
@@ -125,6 +127,16 @@ pub trait StateStore: StateRead + Sized + 'static {
         version: u64,
         changes: &ChangeSet,
     ) -> Result<(Hash, Self::Prepared), StoreError>;
+
+    /// Makes `prepared` readable by the next [`StateStore::prepare`] before
+    /// [`StateStore::commit`] has written it, so that the next block's root
+    /// can be computed while this block is written (a node's pipeline:
+    /// `crate::node`). Until that commit returns, the store's own reads
+    /// ([`StateRead`], [`StateStore::head`]) still show the state before
+    /// it; the next block's execution reads this block's changes through a
+    /// [`LayeredState`]. At most one prepared update is staged: a second
+    /// replaces the first, whose commit must have returned.
+    fn stage(&self, prepared: &Self::Prepared);
 
     /// Commits a block: state changes, tree update, header, transactions,
     /// receipts and the new head, in one atomic synced write. After a crash
@@ -177,6 +189,78 @@ pub trait StateStore: StateRead + Sized + 'static {
     ///
     /// [`StoreError`].
     fn prove(&self, key: &[u8]) -> Result<StateProof, StoreError>;
+}
+
+/// A state with one block's changes on top: the state after that block
+/// while its commit is still being written. Reads look in the changes
+/// first; scans merge them with the base's entries in key order, one step
+/// of each at a time.
+pub struct LayeredState {
+    base: Arc<dyn StateRead>,
+    top: Arc<ChangeSet>,
+}
+
+impl LayeredState {
+    /// `top` over `base`.
+    pub fn new(base: Arc<dyn StateRead>, top: Arc<ChangeSet>) -> LayeredState {
+        LayeredState { base, top }
+    }
+}
+
+impl StateRead for LayeredState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.top.get(key) {
+            Some(value) => Ok(value.clone()),
+            None => self.base.get(key),
+        }
+    }
+
+    fn scan<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>) -> StateScan<'a> {
+        if is_empty_range(start, end) {
+            return Box::new(std::iter::empty());
+        }
+        Box::new(LayeredScan {
+            base: self.base.scan(start, end).peekable(),
+            top: self.top.range::<[u8], _>((start, end)).peekable(),
+        })
+    }
+}
+
+/// [`LayeredState::scan`]: the smaller key of the two next entries; on
+/// equal keys the top's (a removal yields nothing).
+struct LayeredScan<'a> {
+    base: std::iter::Peekable<StateScan<'a>>,
+    top: std::iter::Peekable<std::collections::btree_map::Range<'a, Vec<u8>, Option<Vec<u8>>>>,
+}
+
+impl Iterator for LayeredScan<'_> {
+    type Item = Result<Entry, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let base_key = match self.base.peek() {
+                Some(Ok((key, _))) => Some(key.as_slice()),
+                Some(Err(_)) => return self.base.next(),
+                None => None,
+            };
+            let top_first = match (self.top.peek(), base_key) {
+                (None, None) => return None,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((top_key, _)), Some(base_key)) => top_key.as_slice() <= base_key,
+            };
+            if !top_first {
+                return self.base.next();
+            }
+            let (key, value) = self.top.next()?;
+            if base_key == Some(key.as_slice()) {
+                self.base.next();
+            }
+            if let Some(value) = value {
+                return Some(Ok((key.clone(), value.clone())));
+            }
+        }
+    }
 }
 
 /// Whether no key lies within the bounds (inverted bounds included).
