@@ -48,7 +48,8 @@
 //! `GASWORKS_NODE_BENCH_AHEAD_THREADS=1` the threads of the pipelined
 //! run's checks ahead (default: the node's [`VERIFY_THREADS`]);
 //! `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH=0` the store's tree cache depth
-//! (default: the node's, `RocksOptions::default()`).
+//! (default: the node's, `RocksOptions::default()`);
+//! `GASWORKS_NODE_BENCH_UNIVERSAL=1` universal compaction.
 
 use std::hint::black_box;
 use std::ops::Bound;
@@ -217,7 +218,8 @@ fn ahead_threads() -> usize {
 }
 
 /// The store's options: RocksDB's defaults as the node has them, with
-/// `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH` as the tree cache's depth when set.
+/// `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH` as the tree cache's depth when set
+/// and universal compaction when `GASWORKS_NODE_BENCH_UNIVERSAL=1`.
 fn rocks_options() -> RocksOptions {
     let mut options = RocksOptions::default();
     if let Some(depth) = std::env::var("GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH")
@@ -225,6 +227,9 @@ fn rocks_options() -> RocksOptions {
         .and_then(|v| v.parse().ok())
     {
         options.tree_cache_depth = depth;
+    }
+    if std::env::var("GASWORKS_NODE_BENCH_UNIVERSAL").is_ok_and(|v| v == "1") {
+        options.universal_compaction = true;
     }
     options
 }
@@ -274,10 +279,15 @@ struct Node {
     rng: SplitMix64,
     /// Every block timed end to end by the criterion group.
     block_times: Vec<Duration>,
-    /// The same with the signatures checked one block ahead.
+    /// The same, pipelined as the node runs blocks (signatures one block
+    /// ahead, each block written while the next executes).
     pipelined_times: Vec<Duration>,
     /// The next block of the pipelined run, already checked.
     ahead: Option<(Vec<Vec<u8>>, CheckedTransactions)>,
+    /// Process CPU time (all threads, RocksDB's own included) spent in the
+    /// timed parts of each group.
+    block_cpu: Duration,
+    pipelined_cpu: Duration,
     /// The pipelined run's block write in flight (`Chain::commit_deferred`).
     writing: Option<std::thread::JoinHandle<Result<Head, ChainError>>>,
     /// Setup times: genesis, then the deploy and mint block.
@@ -385,6 +395,8 @@ impl Node {
             rng: SplitMix64::new(SEED ^ accounts as u64),
             block_times: Vec::new(),
             pipelined_times: Vec::new(),
+            block_cpu: Duration::ZERO,
+            pipelined_cpu: Duration::ZERO,
             ahead: None,
             writing: None,
             genesis_time,
@@ -462,6 +474,7 @@ impl Node {
             let timestamp = self.timestamp();
             let chain = &mut self.chain;
             let writing = &mut self.writing;
+            let cpu = process_cpu();
             let start = Instant::now();
             let (records, next_checked) = std::thread::scope(|scope| {
                 let checker = scope.spawn(|| check_transactions(&next, ahead_threads()));
@@ -475,6 +488,7 @@ impl Node {
                 (records, checker.join().expect("the checker"))
             });
             let elapsed = start.elapsed();
+            self.pipelined_cpu += process_cpu().saturating_sub(cpu);
             check_all_succeeded(&records);
             self.pipelined_times.push(elapsed);
             total += elapsed;
@@ -574,6 +588,30 @@ fn finish_write(writing: &mut Option<std::thread::JoinHandle<Result<Head, ChainE
     }
 }
 
+/// CPU time of the whole process so far (user + system, every thread,
+/// exited ones included), from `/proc/self/stat` in clock ticks of 10 ms
+/// (Linux's `CLK_TCK` of 100 on x86-64): coarse per block, exact enough
+/// summed over a group's blocks. Zero where `/proc` is missing.
+fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
 fn check_all_succeeded(records: &[TxRecord]) {
     for (i, record) in records.iter().enumerate() {
         assert!(
@@ -592,6 +630,8 @@ struct SizeResult {
     deploy_time: Duration,
     block_times: Vec<Duration>,
     pipelined_times: Vec<Duration>,
+    block_cpu: Duration,
+    pipelined_cpu: Duration,
     splits: Vec<Split>,
     state_keys: u64,
     gas_per_transfer: u64,
@@ -657,7 +697,9 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
                 let blocks: Vec<_> = (0..iters).map(|_| node.next_block()).collect();
                 let mut total = Duration::ZERO;
                 for txs in blocks {
+                    let cpu = process_cpu();
                     let (execute, commit) = node.apply(txs);
+                    node.block_cpu += process_cpu().saturating_sub(cpu);
                     node.block_times.push(execute + commit);
                     total += execute + commit;
                 }
@@ -686,6 +728,8 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
             deploy_time: node.deploy_time,
             block_times: std::mem::take(&mut node.block_times),
             pipelined_times: std::mem::take(&mut node.pipelined_times),
+            block_cpu: node.block_cpu,
+            pipelined_cpu: node.pipelined_cpu,
             splits,
             state_keys,
             gas_per_transfer,
@@ -797,17 +841,21 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         "node-transfers summary ({BLOCK_TXS} token transfers per block, {VERIFY_THREADS} signature threads; medians)"
     );
     println!(
-        "| accounts | state keys | genesis s | blocks timed | ms per block | transfers/s | best block ms | best transfers/s | pipelined ms per block | pipelined transfers/s | pipelined best transfers/s | gas per transfer | data dir MB after setup -> end (blocks) |"
+        "| accounts | state keys | genesis s | blocks timed | ms per block | transfers/s | best block ms | best transfers/s | pipelined ms per block | pipelined transfers/s | pipelined best transfers/s | CPU ms per block: plain / pipelined | 2-core bound transfers/s (pipelined CPU) | gas per transfer | data dir MB after setup -> end (blocks) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         let block = median(r.block_times.clone());
         let best = r.block_times.iter().min().copied().unwrap_or_default();
         let piped = median(r.pipelined_times.clone());
         let piped_best = r.pipelined_times.iter().min().copied().unwrap_or_default();
         let rate = |d: Duration| BLOCK_TXS as f64 / d.as_secs_f64();
+        let per_block =
+            |cpu: Duration, blocks: usize| cpu / u32::try_from(blocks.max(1)).unwrap_or(u32::MAX);
+        let block_cpu = per_block(r.block_cpu, r.block_times.len());
+        let piped_cpu = per_block(r.pipelined_cpu, r.pipelined_times.len());
         println!(
-            "| {} | {} | {:.1} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} | {} | {:.0} -> {:.0} ({}) |",
+            "| {} | {} | {:.1} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} | {:.0} / {:.0} | {:.0} | {} | {:.0} -> {:.0} ({}) |",
             r.accounts,
             r.state_keys,
             r.genesis_time.as_secs_f64(),
@@ -819,6 +867,9 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
             ms(piped),
             rate(piped),
             rate(piped_best),
+            ms(block_cpu),
+            ms(piped_cpu),
+            2.0 * rate(piped_cpu),
             r.gas_per_transfer,
             r.dir_bytes.0 as f64 / 1e6,
             r.dir_bytes.1 as f64 / 1e6,
