@@ -253,8 +253,14 @@ struct Split {
     check: Duration,
     /// `exec::execute_checked_transactions`: execution alone.
     exec: Duration,
-    /// `StateStore::prepare` of its change set.
+    /// `StateStore::prepare` of its change set (batch insertion, the
+    /// node's default), and the CPU time of the thread that ran it.
     prepare: Duration,
+    prepare_cpu: Duration,
+    /// The same change set prepared again key by key (afterwards, so on
+    /// caches the first run warmed: the comparison favours it).
+    prepare_key_by_key: Duration,
+    prepare_key_by_key_cpu: Duration,
     /// `Chain::execute_block` of the same block afterwards (warm).
     execute_block: Duration,
     /// `Chain::commit`.
@@ -548,13 +554,22 @@ impl Node {
         let exec = start.elapsed();
         check_all_succeeded(&executed.records);
         let reads_before = self.rocks.tree_reads();
-        let start = Instant::now();
+        let (cpu, start) = (thread_cpu(), Instant::now());
         let (root, prepared) = self
             .rocks
             .prepare(context.height, &executed.changes)
             .expect("the root");
-        let prepare = start.elapsed();
+        let (prepare, prepare_cpu) = (start.elapsed(), thread_cpu().saturating_sub(cpu));
         let reads_after = self.rocks.tree_reads();
+        let (cpu, start) = (thread_cpu(), Instant::now());
+        let (key_by_key_root, key_by_key) = self
+            .rocks
+            .prepare_with(context.height, &executed.changes, false)
+            .expect("the root, key by key");
+        let (prepare_key_by_key, prepare_key_by_key_cpu) =
+            (start.elapsed(), thread_cpu().saturating_sub(cpu));
+        assert_eq!(key_by_key_root, root, "batched and key by key, same root");
+        drop(black_box(key_by_key));
         let tree_reads = TreeReads {
             cached: reads_after.cached - reads_before.cached,
             database: reads_after.database - reads_before.database,
@@ -570,6 +585,9 @@ impl Node {
             check,
             exec,
             prepare,
+            prepare_cpu,
+            prepare_key_by_key,
+            prepare_key_by_key_cpu,
             execute_block,
             commit,
             changes,
@@ -586,6 +604,16 @@ fn finish_write(writing: &mut Option<std::thread::JoinHandle<Result<Head, ChainE
             .expect("the writer")
             .expect("the block is written");
     }
+}
+
+/// CPU time of the calling thread so far, from `/proc/thread-self/schedstat`
+/// (nanoseconds on a CPU): unlike wall time, hardly moved by other jobs on
+/// a shared machine. Zero where `/proc` is missing.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
 }
 
 /// CPU time of the whole process so far (user + system, every thread,
@@ -881,9 +909,9 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         "stage split (ms per block; median of {SPLIT_BLOCKS} blocks, then the fastest of them per stage)"
     );
     println!(
-        "| accounts | signature_is_valid 1 thread | signature_is_valid {VERIFY_THREADS} threads | check_transactions {VERIFY_THREADS} threads | execution | state root (prepare) | commit | sum (check .. commit) | execute_block + commit | changed keys | tree reads: cached / RocksDB |"
+        "| accounts | signature_is_valid 1 thread | signature_is_valid {VERIFY_THREADS} threads | check_transactions {VERIFY_THREADS} threads | execution | state root (prepare) | commit | sum (check .. commit) | execute_block + commit | changed keys | tree reads: cached / RocksDB | prepare CPU: batched / key by key (wall: key by key) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         if r.splits.is_empty() {
             continue;
@@ -910,7 +938,7 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
             let (check, exec) = (pick(&|s| s.check), pick(&|s| s.exec));
             let (prepare, commit) = (pick(&|s| s.prepare), pick(&|s| s.commit));
             println!(
-                "| {}{label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {cached} / {database} |",
+                "| {}{label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {cached} / {database} | {:.1} / {:.1} ({:.1}) |",
                 r.accounts,
                 ms(pick(&|s| s.sig_1)),
                 ms(pick(&|s| s.sig_n)),
@@ -920,7 +948,10 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
                 ms(commit),
                 ms(check + exec + prepare + commit),
                 ms(pick(&|s| s.execute_block + s.commit)),
-                changes
+                changes,
+                ms(pick(&|s| s.prepare_cpu)),
+                ms(pick(&|s| s.prepare_key_by_key_cpu)),
+                ms(pick(&|s| s.prepare_key_by_key)),
             );
         }
     }

@@ -98,6 +98,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
         any::<bool>(),
         prop_oneof![Just(0usize), Just(64 << 10)],
         prop_oneof![Just(0u8), Just(1), Just(4), Just(64)],
+        any::<bool>(),
         proptest::collection::vec(1u64..6, 0..3),
     )
         .prop_map(
@@ -110,6 +111,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                 universal,
                 buffer,
                 tree_cache_depth,
+                batched_tree_updates,
                 restarts,
             )| {
                 Conditions {
@@ -122,6 +124,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                         universal_compaction: universal,
                         write_buffer_bytes: buffer,
                         tree_cache_depth,
+                        batched_tree_updates,
                     },
                     restarts,
                 }

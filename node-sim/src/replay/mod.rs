@@ -10,7 +10,8 @@
 //! 2. `killed+restarted`: a separate `gasworks node` process, killed with
 //!    SIGKILL mid-chain and restarted from its data directory;
 //! 3. `rocks-tuned`: a small block cache, universal compaction, a small
-//!    write buffer, no tree cache, four signature threads;
+//!    write buffer, no tree cache, key-by-key tree updates, four
+//!    signature threads;
 //! 4. and later: `warm-cache/threads=k`, further warm nodes with k
 //!    signature threads.
 //!
@@ -120,6 +121,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                             universal_compaction: true,
                             write_buffer_bytes: 1 << 20,
                             tree_cache_depth: 0,
+                            batched_tree_updates: false,
                         },
                     }),
                 ),

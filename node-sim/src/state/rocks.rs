@@ -83,6 +83,11 @@ pub struct RocksOptions {
     /// default, 4, bounds the cache at about 70,000 nodes (70 MiB), reached
     /// at about 10^6 keys.
     pub tree_cache_depth: u8,
+    /// Compute a block's root with jmt's batch insertion (one pass over
+    /// the sorted keys, each touched node built once) when the block only
+    /// inserts and updates; key by key otherwise (and always when off).
+    /// Both give the same tree: a node's own choice.
+    pub batched_tree_updates: bool,
 }
 
 impl Default for RocksOptions {
@@ -92,6 +97,7 @@ impl Default for RocksOptions {
             universal_compaction: false,
             write_buffer_bytes: 0,
             tree_cache_depth: 4,
+            batched_tree_updates: true,
         }
     }
 }
@@ -172,6 +178,7 @@ pub struct RocksStore {
     /// The tree update [`StateStore::stage`]d and not yet committed: its
     /// nodes are read from here until its commit has written them.
     staged: RwLock<Option<Arc<TreeUpdateBatch>>>,
+    batched_tree_updates: bool,
 }
 
 fn db_error(error: rocksdb::Error) -> StoreError {
@@ -298,12 +305,54 @@ impl RocksStore {
             path: path.to_path_buf(),
             tree_cache: TreeCache::new(options.tree_cache_depth),
             staged: RwLock::new(None),
+            batched_tree_updates: options.batched_tree_updates,
         };
         match (store.chain()?, store.head()?) {
             (Some(_), Some(_)) | (None, None) => Ok(store),
             (Some(_), None) => Err(StoreError::Corrupt("the chain record has no head".into())),
             (None, Some(_)) => Err(StoreError::Corrupt("the head has no chain record".into())),
         }
+    }
+
+    /// [`StateStore::prepare`] with batch insertion on or off, whatever the
+    /// store's option (benchmarks compare the two on the same block).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Tree`].
+    pub fn prepare_with(
+        &self,
+        version: u64,
+        changes: &ChangeSet,
+        batched: bool,
+    ) -> Result<(Hash, Arc<TreeUpdateBatch>), StoreError> {
+        let tree = Sha256Jmt::new(self);
+        let tree_error = |error: anyhow::Error| StoreError::Tree(error.to_string());
+        // jmt's batch insertion takes no removals, and no empty set.
+        let batched = batched && !changes.is_empty() && changes.values().all(Option::is_some);
+        let (root, batch) = if batched {
+            let inserts = changes
+                .iter()
+                .filter_map(|(key, value)| Some((key_hash(key), value.clone()?)))
+                .collect();
+            let (roots, batch) = tree
+                .batch_put_value_sets(vec![inserts], None, version)
+                .map_err(tree_error)?;
+            let root = roots
+                .first()
+                .copied()
+                .ok_or_else(|| StoreError::Tree("batch insertion gave no root".into()))?;
+            (root, batch)
+        } else {
+            tree.put_value_set(
+                changes
+                    .iter()
+                    .map(|(key, value)| (key_hash(key), value.clone())),
+                version,
+            )
+            .map_err(tree_error)?
+        };
+        Ok((Hash(root.0), Arc::new(batch)))
     }
 
     /// Tree-node reads so far, from memory and from RocksDB.
@@ -465,16 +514,7 @@ impl StateStore for RocksStore {
         version: u64,
         changes: &ChangeSet,
     ) -> Result<(Hash, Arc<TreeUpdateBatch>), StoreError> {
-        let tree = Sha256Jmt::new(self);
-        let (root, batch) = tree
-            .put_value_set(
-                changes
-                    .iter()
-                    .map(|(key, value)| (key_hash(key), value.clone())),
-                version,
-            )
-            .map_err(|error| StoreError::Tree(error.to_string()))?;
-        Ok((Hash(root.0), Arc::new(batch)))
+        self.prepare_with(version, changes, self.batched_tree_updates)
     }
 
     fn stage(&self, prepared: &Arc<TreeUpdateBatch>) {
