@@ -32,11 +32,19 @@ unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS \
     CARGO_PROFILE_RELEASE_OPT_LEVEL CARGO_PROFILE_RELEASE_CODEGEN_UNITS
 
 cd "$examples"
-"${CARGO:-cargo}" build --release --locked --target wasm32-unknown-unknown \
-    --target-dir "$target_dir" \
-    --config "target.wasm32-unknown-unknown.rustflags = [\"--remap-path-prefix=$root=/gasworks\", \"--remap-path-prefix=$cargo_home=/cargo\"]"
+build() {
+    "${CARGO:-cargo}" build --release --locked --target wasm32-unknown-unknown \
+        --target-dir "$target_dir" \
+        --config "target.wasm32-unknown-unknown.rustflags = [\"--remap-path-prefix=$root=/gasworks\", \"--remap-path-prefix=$cargo_home=/cargo\"]" \
+        "$@"
+}
+# The registry on its own: the ballot depends on it with its `library`
+# feature (no `execute` export), and one build of both would unify the
+# features and build the registry's wasm without its export.
+build --workspace --exclude registry
+build -p registry
 
 mkdir -p "$out"
-for name in counter token multisig caller callee compute; do
+for name in counter token multisig caller callee compute registry ballot; do
     cp "$target_dir/wasm32-unknown-unknown/release/$name.wasm" "$out/$name.wasm"
 done

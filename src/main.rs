@@ -150,6 +150,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the gas schedule (operator prices, host-function prices, node
+    /// prices, limits and the hashes that identify them): the text of
+    /// docs/gas-schedule.md, or JSON.
+    Schedule {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a value, or its absence, from a node's data directory, with a
     /// proof against the head's state root.
     Query {
@@ -244,6 +252,7 @@ fn main() -> ExitCode {
             inject_fault,
             json,
         ),
+        Command::Schedule { json } => cmd::schedule::run(json),
         Command::Query {
             data,
             key,

@@ -20,8 +20,8 @@ use gasworks_vm::instrument;
 
 /// Every example, as named in `examples/Cargo.toml`, `examples/build.sh`
 /// and `examples/wasm/`.
-const EXAMPLES: [&str; 6] = [
-    "callee", "caller", "compute", "counter", "multisig", "token",
+const EXAMPLES: [&str; 8] = [
+    "ballot", "callee", "caller", "compute", "counter", "multisig", "registry", "token",
 ];
 
 /// The token must stay under this size (the SDK issue's budget).
@@ -92,7 +92,12 @@ fn every_committed_contract_passes_the_instrumenter() {
     for name in EXAMPLES {
         let wasm = committed(name);
         let instrumented = instrument(&wasm, &gasworks_host_api::instrument_config())
-            .unwrap_or_else(|rejection| panic!("{name}.wasm is rejected: {rejection:?}"));
+            .unwrap_or_else(|rejection| {
+                panic!(
+                    "{name}.wasm is rejected: {}",
+                    gasworks_host_api::rejection_display(&rejection)
+                )
+            });
         assert!(
             instrumented
                 .report
@@ -114,7 +119,12 @@ fn render_sizes() -> String {
     for name in EXAMPLES {
         let wasm = committed(name);
         let instrumented = instrument(&wasm, &gasworks_host_api::instrument_config())
-            .unwrap_or_else(|rejection| panic!("{name}.wasm is rejected: {rejection:?}"));
+            .unwrap_or_else(|rejection| {
+                panic!(
+                    "{name}.wasm is rejected: {}",
+                    gasworks_host_api::rejection_display(&rejection)
+                )
+            });
         let report = &instrumented.report;
         out.push_str(&format!(
             "| `{name}` | {} | {} | {} | {} | {} |\n",
@@ -204,6 +214,8 @@ fn fresh_build(folder: &Path, target_dir: &Path) -> Vec<Vec<u8>> {
         &repo.join("contract-sdk/macros"),
         &folder.join("contract-sdk/macros"),
     );
+    // The ABI crate the SDK depends on (reached through `examples/.abi`).
+    copy_tree(&repo.join("abi"), &folder.join("abi"));
     copy_tree(&repo.join("examples"), &folder.join("examples"));
     let out = folder.join("out");
     // A fresh machine's toolchain may lack the wasm32 target: add it, as

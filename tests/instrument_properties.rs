@@ -104,6 +104,7 @@ fn rule_name(rejection: &Rejection) -> String {
         Rule::ImportSignature { .. } => "ImportSignature".into(),
         Rule::ReservedName { .. } => "ReservedName".into(),
         Rule::StartFunction => "StartFunction".into(),
+        Rule::Internal { .. } => "Internal".into(),
     }
 }
 

@@ -114,6 +114,9 @@ fn head_of(stdout: &str) -> (u64, String) {
 /// block `h` (0: genesis).
 struct Reference {
     roots: Vec<String>,
+    /// How long the uninterrupted run of the whole chain took (process
+    /// start to exit).
+    run_time: Duration,
 }
 
 impl Reference {
@@ -146,6 +149,7 @@ impl Reference {
         let _ = std::fs::remove_dir_all(&genesis_dir);
 
         let data = dir.join("reference");
+        let started = std::time::Instant::now();
         let out = run(&[
             "node",
             "--data",
@@ -155,6 +159,7 @@ impl Reference {
             "--progress",
             "--json",
         ]);
+        let run_time = started.elapsed();
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
         let mut roots = vec![genesis_root];
@@ -178,7 +183,7 @@ impl Reference {
             );
         }
         let _ = std::fs::remove_dir_all(&data);
-        Reference { roots }
+        Reference { roots, run_time }
     }
 }
 
@@ -439,10 +444,22 @@ fn killed_at_random_moments_the_node_only_ever_shows_committed_roots() {
     // next test's).
     assert_eq!(read_head(&data, &chain), (0, reference.roots[0].clone()));
     let mut rng = SplitMix64(0x6761_7377_6f72_6b73);
+    // Delays scaled to this machine and build: up to a quarter of an
+    // uninterrupted run, so that each round moves the head by an eighth of
+    // the chain on average and most kills land mid-chain however fast the
+    // node is (a fixed 300 ms stopped doing so once the node pipelined its
+    // blocks and the 80 blocks took less than that).
+    let max_delay = u64::try_from(reference.run_time.as_millis() / 4)
+        .unwrap_or(u64::MAX)
+        .max(20);
+    eprintln!(
+        "uninterrupted run: {} ms; kill delays up to {max_delay} ms",
+        reference.run_time.as_millis()
+    );
     let mut head = 0;
     let mut mid_chain_kills = 0;
     for round in 0..ROUNDS {
-        let delay = rng.below(301);
+        let delay = rng.below(max_delay + 1);
         let node = Running::start(&data, &chain, &[]);
         std::thread::sleep(Duration::from_millis(delay));
         // Lines printed before the kill, read or not.

@@ -7,8 +7,11 @@
 //!   function's name or signature cannot silently break contracts;
 //!   `GASWORKS_BLESS=1 cargo test --release --test sdk_bindings` rewrites
 //!   the block (then rebuild the examples: `examples/build.sh`).
-//! - The codes the SDK mirrors (call statuses, crypto errors, `NOT_FOUND`,
-//!   the abort trap, the longest message) equal the host's.
+//! - The codes the SDK takes from `gasworks_abi` (call statuses, crypto
+//!   errors, `NOT_FOUND`), the abort trap and the longest message agree
+//!   with the host's: the ABI crate makes the statuses and `NOT_FOUND` one
+//!   definition, and the host's own crypto errors (`crypto::CryptoError`,
+//!   which also has a signing error) are checked against it here.
 
 use std::path::PathBuf;
 

@@ -5,70 +5,16 @@
 //! its writes and came back as data (issue 11, point 1).
 //!
 //! The contract (`tests/contracts/fallible`) is built from source with the
-//! SDK's harness, in a workspace made next to it in `CARGO_TARGET_TMPDIR`
-//! (the SDK's manifest inherits its keys from the workspace that builds it).
+//! SDK's harness (`sdk_workspace`).
 //! The same contract has a method compiled out by `#[cfg]`, whose dispatch
 //! arm must go with it (issue 11, point 7).
 
-use std::path::{Path, PathBuf};
+mod sdk_workspace;
 
-use gasworks_sdk_testing::{ABORT_TRAP, TestChain, account, build_wasm};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("creates");
-    for entry in std::fs::read_dir(from).expect("lists") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copies");
-        }
-    }
-}
+use gasworks_sdk_testing::{ABORT_TRAP, TestChain, account};
 
 fn build() -> Vec<u8> {
-    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fallible-contract");
-    let _ = std::fs::remove_dir_all(work.join("fallible"));
-    copy_tree(
-        &root().join("tests/contracts/fallible"),
-        &work.join("fallible"),
-    );
-    let examples = std::fs::read_to_string(root().join("examples/Cargo.toml")).expect("reads");
-    // The examples' workspace keys and profile, with the SDK by absolute path.
-    let sdk = root().join("contract-sdk");
-    let manifest = examples
-        .replace(
-            r#"members = ["counter", "token", "multisig", "caller", "callee", "compute"]"#,
-            r#"members = ["fallible"]"#,
-        )
-        .replace(
-            r#"gasworks-sdk = { path = ".sdk" }"#,
-            &format!(
-                "gasworks-sdk = {{ path = {:?} }}",
-                sdk.display().to_string()
-            ),
-        )
-        .replace(
-            r#"gasworks-sdk-macros = { path = ".sdk/macros" }"#,
-            &format!(
-                "gasworks-sdk-macros = {{ path = {:?} }}",
-                sdk.join("macros").display().to_string()
-            ),
-        );
-    assert!(
-        manifest.contains(r#"members = ["fallible"]"#),
-        "examples/Cargo.toml changed shape"
-    );
-    std::fs::write(work.join("Cargo.toml"), manifest).expect("writes");
-    copy_tree(&root().join("examples/.cargo"), &work.join(".cargo"));
-    let wasm = build_wasm(&work.join("fallible"), &work.join("target"), "fallible")
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::read(wasm).expect("built")
+    sdk_workspace::contract_wasm("fallible-contract", &["fallible"], "fallible", "fallible")
 }
 
 #[test]

@@ -105,3 +105,38 @@ fn a_golden_file_fails_on_drift_and_is_rewritten_when_blessing() {
         assert!(message.contains("+ trap  "), "{message}");
     }
 }
+
+/// A contract whose function with a float has a Rust (v0) symbol as its
+/// name, as rustc writes it in the name section of a build with symbols.
+const FLOAT_CONTRACT: &str = r#"(module
+  (memory 1)
+  (func $_RNvMCs4fqI2P2rA04_8mistakesNtB2_7Scratch5share (result i32)
+    f32.const 1
+    i32.trunc_f32_s)
+  (func (export "execute") (drop (call $_RNvMCs4fqI2P2rA04_8mistakesNtB2_7Scratch5share))))"#;
+
+#[test]
+fn a_rejection_shows_its_message_with_the_rust_name_demangled() {
+    let mut chain = TestChain::new();
+    let wasm = wat::parse_str(FLOAT_CONTRACT).expect("the test module parses");
+    let error = chain.try_deploy(&wasm).expect_err("floats are rejected");
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("module rejected: function \"<mistakes::Scratch>::share\" (#0) uses "),
+        "{shown}"
+    );
+    assert!(shown.contains("floating point is not allowed"), "{shown}");
+    // The message, not the `Debug` form, nor the mangled name.
+    assert!(
+        !shown.contains("Rejection {") && !shown.contains("_RNv"),
+        "{shown}"
+    );
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        TestChain::new().deploy(&wasm);
+    }));
+    let message = panic_message(caught.expect_err("deploy panics"));
+    assert!(
+        message.contains("function \"<mistakes::Scratch>::share\" (#0)"),
+        "{message}"
+    );
+}

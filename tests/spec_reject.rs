@@ -478,6 +478,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::ImportSignature { .. } => "ImportSignature".into(),
         Rule::ReservedName { .. } => "ReservedName".into(),
         Rule::StartFunction => "StartFunction".into(),
+        Rule::Internal { .. } => "Internal".into(),
     }
 }
 
@@ -653,11 +654,12 @@ fn integer_files_are_accepted_or_rejected_by_policy() {
                 result: Err(rejection),
                 ..
             } => match &rejection.rule {
-                Rule::Malformed { .. } | Rule::Invalid { .. } => failures.push(format!(
-                    "{}: a valid module rejected as {}: {rejection}",
-                    record.place(),
-                    rule_name(&rejection.rule)
-                )),
+                Rule::Malformed { .. } | Rule::Invalid { .. } | Rule::Internal { .. } => failures
+                    .push(format!(
+                        "{}: a valid module rejected as {}: {rejection}",
+                        record.place(),
+                        rule_name(&rejection.rule)
+                    )),
                 rule if run_as_is => {
                     policy.entry(rule_name(rule)).or_default().push(match rule {
                         // Imports are the bulk: the suite links against

@@ -37,7 +37,7 @@ fn module(body: &str, extra: &str) -> Module {
     let wasm = wat::parse_str(&wat).expect("the case parses");
     let instrumented = gasworks_vm::instrument(&wasm, &gasworks_host_api::instrument_config())
         .expect("the case is accepted");
-    Module::new(&instrumented.module).expect("compiles")
+    Module::new(&instrumented).expect("compiles")
 }
 
 fn cases() -> Vec<(&'static str, Module)> {

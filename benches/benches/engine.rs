@@ -7,8 +7,10 @@
 //!   `benches/kernels/`; realistic generated code of about 480 KB and 1 MB
 //!   (uploaded); and adversarial shapes at the consensus limits (many tiny
 //!   functions, deep nesting, huge `br_table`s, many locals, long straight
-//!   lines, code dense in branches or calls). The generators are copies of
-//!   those in `instrument.rs`, so that both stages see the same inputs.
+//!   lines, code dense in branches or calls, calls in a module with the
+//!   most types allowed). The generators are those of `instrument.rs`
+//!   (`benches/src/lib.rs`), so that both stages see the same inputs, and
+//!   one of the compiler's own (`calls_with_many_types`).
 //!   The summary gives each input's time per byte against the average (the
 //!   3x linearity bound), the share of it spent hashing the module for the
 //!   cache key, and wasmi's eager translation of the same bytes.
@@ -101,7 +103,7 @@ struct Input {
     name: &'static str,
     class: Class,
     /// The instrumented module, what the engine compiles.
-    wasm: Vec<u8>,
+    instrumented: gasworks_vm::Instrumented,
     /// Size of its code section (the throughput's bytes).
     code_bytes: u64,
     /// Size of the uploaded module's code section, before instrumentation.
@@ -114,7 +116,7 @@ impl Input {
     fn new(name: &'static str, class: Class, uploaded: &[u8], config: &InstrumentConfig) -> Self {
         let instrumented = gasworks_vm::instrument(uploaded, config)
             .unwrap_or_else(|rejection| panic!("input {name} is rejected: {rejection}"));
-        let module = engine::Module::new(&instrumented.module)
+        let module = engine::Module::new(&instrumented)
             .unwrap_or_else(|err| panic!("input {name} does not compile: {err}"));
         Input {
             name,
@@ -122,7 +124,7 @@ impl Input {
             code_bytes: code_section_bytes(&instrumented.module),
             uploaded_code_bytes: instrumented.report.code_bytes,
             instructions: module.instruction_count(),
-            wasm: instrumented.module,
+            instrumented,
         }
     }
 }
@@ -205,7 +207,72 @@ fn compile_inputs() -> Vec<Input> {
         Input::new("shape-straight-line", shape, &straight_line(), &consensus),
         Input::new("shape-branch-dense", shape, &branch_dense(), &consensus),
         Input::new("shape-call-dense", shape, &call_dense(), &consensus),
+        Input::new(
+            "shape-calls-many-types",
+            shape,
+            &calls_with_many_types(),
+            &consensus,
+        ),
     ]
+}
+
+/// Back-to-back calls in a module with as many types as the limits allow,
+/// the callee's type the last of them: a compiler that looked a callee's
+/// type up by scanning the types (it did, once) pays types x calls.
+/// Types 0..n-1 are distinct non-empty parameter lists (every string over
+/// `i32`/`i64`, shortest first: 7,987 parameters, within the limit on the
+/// sum), type n-1 is `() -> ()`.
+fn calls_with_many_types() -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
+        TypeSection, ValType,
+    };
+    let limits = Limits::CONSENSUS;
+    let last = limits.types - 1;
+    let mut types = TypeSection::new();
+    let (mut length, mut first_of_length) = (1u32, 1u32);
+    for k in 1..=last {
+        if k - first_of_length == 1 << length {
+            first_of_length = k;
+            length += 1;
+        }
+        let bits = k - first_of_length;
+        let params: Vec<ValType> = (0..length)
+            .map(|bit| {
+                if bits >> bit & 1 == 0 {
+                    ValType::I32
+                } else {
+                    ValType::I64
+                }
+            })
+            .collect();
+        types.ty().function(params, []);
+    }
+    types.ty().function([], []);
+    let mut module = Module::new();
+    module.section(&types);
+    let mut functions = FunctionSection::new();
+    for _ in 0..6 {
+        functions.function(last);
+    }
+    module.section(&functions);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 1);
+    module.section(&exports);
+    let mut code = CodeSection::new();
+    let mut empty = Function::new([]);
+    empty.instruction(&Instruction::End);
+    code.function(&empty);
+    let mut caller = Function::new([]);
+    for _ in 0..40_000 {
+        caller.instruction(&Instruction::Call(0));
+    }
+    caller.instruction(&Instruction::End);
+    for _ in 0..5 {
+        code.function(&caller);
+    }
+    module.section(&code);
+    module.finish()
 }
 
 fn wasmi_engine() -> wasmi::Engine {
@@ -224,7 +291,7 @@ struct InstantiateCase {
     name: &'static str,
     /// Uploaded (original) and instrumented module.
     wasm: Vec<u8>,
-    instrumented: Vec<u8>,
+    instrumented: gasworks_vm::Instrumented,
     module: engine::Module,
     wasmi_engine: wasmi::Engine,
     wasmi_module: wasmi::Module,
@@ -234,8 +301,7 @@ impl InstantiateCase {
     fn new(name: &'static str) -> Self {
         let wasm = fixture("kernels", name);
         let instrumented = gasworks_vm::instrument(&wasm, &InstrumentConfig::default())
-            .unwrap_or_else(|rejection| panic!("kernel {name} is rejected: {rejection}"))
-            .module;
+            .unwrap_or_else(|rejection| panic!("kernel {name} is rejected: {rejection}"));
         let module = engine::Module::new(&instrumented)
             .unwrap_or_else(|err| panic!("kernel {name} does not compile: {err}"));
         let wasmi_engine = wasmi_engine();
@@ -341,8 +407,7 @@ impl HostRunner {
             ..InstrumentConfig::default()
         };
         let instrumented = gasworks_vm::instrument(&host_loop(calls), &config)
-            .unwrap_or_else(|rejection| panic!("host loop is rejected: {rejection}"))
-            .module;
+            .unwrap_or_else(|rejection| panic!("host loop is rejected: {rejection}"));
         let module = engine::Module::new(&instrumented).expect("host loop compiles");
         let mut linker = engine::Linker::new();
         linker.define(
@@ -425,7 +490,7 @@ fn bench_compile(c: &mut Criterion, inputs: &[Input]) {
         group.bench_with_input(
             BenchmarkId::from_parameter(input.name),
             input,
-            |b, input| b.iter(|| engine::Module::new(black_box(&input.wasm)).is_ok()),
+            |b, input| b.iter(|| engine::Module::new(black_box(&input.instrumented)).is_ok()),
         );
     }
     group.finish();
@@ -478,10 +543,14 @@ fn compile_summary(inputs: &[Input]) {
         .iter()
         .map(|input| {
             let bytes = input.code_bytes as f64;
-            let compile = median_time(11, budget, || engine::Module::new(&input.wasm).is_ok());
-            let hash = median_time(11, budget / 4, || engine::Module::cache_key(&input.wasm));
+            let compile = median_time(11, budget, || {
+                engine::Module::new(&input.instrumented).is_ok()
+            });
+            let hash = median_time(11, budget / 4, || {
+                engine::Module::cache_key(&input.instrumented.module)
+            });
             let theirs = median_time(11, budget / 2, || {
-                wasmi::Module::new(&wasmi, &input.wasm).is_ok()
+                wasmi::Module::new(&wasmi, &input.instrumented.module).is_ok()
             });
             Row {
                 input,
@@ -620,7 +689,7 @@ fn instantiate_summary(cases: &[InstantiateCase]) {
             "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
             case.name,
             case.wasm.len(),
-            case.instrumented.len(),
+            case.instrumented.module.len(),
             memory,
             us(instantiate),
             us(drops[drops.len() / 2]),

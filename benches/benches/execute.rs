@@ -60,7 +60,7 @@ struct Kernel {
     name: &'static str,
     size: u32,
     wasm: Vec<u8>,
-    instrumented: Vec<u8>,
+    instrumented: gasworks_vm::Instrumented,
 }
 
 fn kernels() -> Vec<Kernel> {
@@ -71,8 +71,7 @@ fn kernels() -> Vec<Kernel> {
             let wasm =
                 std::fs::read(&path).unwrap_or_else(|err| panic!("cannot read {path}: {err}"));
             let instrumented = gasworks_vm::instrument(&wasm, &InstrumentConfig::default())
-                .unwrap_or_else(|rejection| panic!("kernel {name} is rejected: {rejection}"))
-                .module;
+                .unwrap_or_else(|rejection| panic!("kernel {name} is rejected: {rejection}"));
             Kernel {
                 name,
                 size,
@@ -205,7 +204,7 @@ impl Runner {
             }
             "wasmi-instrumented" => {
                 let engine = wasmi_engine(false);
-                let module = wasmi::Module::new(&engine, &kernel.instrumented)
+                let module = wasmi::Module::new(&engine, &kernel.instrumented.module)
                     .unwrap_or_else(|err| panic!("{what}: compile: {err}"));
                 let mut store = wasmi::Store::new(&engine, GasLeft(0));
                 let mut linker = wasmi::Linker::new(&engine);
@@ -246,13 +245,12 @@ impl Runner {
             }
             "gasworks" | "gasworks-unmetered" => {
                 let metered = engine == "gasworks";
-                let wasm = if metered {
-                    &kernel.instrumented
+                let module = if metered {
+                    engine::Module::new(&kernel.instrumented)
                 } else {
-                    &kernel.wasm
-                };
-                let module = engine::Module::new(wasm)
-                    .unwrap_or_else(|err| panic!("{what}: compile: {err}"));
+                    engine::Module::new_unmetered(&kernel.wasm)
+                }
+                .unwrap_or_else(|err| panic!("{what}: compile: {err}"));
                 let instance = engine::Instance::new(&module, &engine::Linker::new())
                     .unwrap_or_else(|err| panic!("{what}: instantiate: {err}"));
                 Runner::Gasworks { instance, metered }

@@ -1038,9 +1038,9 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         });
         let instrumented = gasworks_vm::instrument(code, &config).expect("instruments");
         let compile = gasworks_benches::median_time(11, budget, || {
-            gasworks_vm::engine::Module::new(&instrumented.module).expect("compiles")
+            gasworks_vm::engine::Module::new(&instrumented).expect("compiles")
         });
-        let module = gasworks_vm::engine::Module::new(&instrumented.module).expect("compiles");
+        let module = gasworks_vm::engine::Module::new(&instrumented).expect("compiles");
         let instantiate = gasworks_benches::median_time(11, budget, || {
             gasworks_vm::engine::Instance::new(&module, &linker).expect("instantiates")
         });

@@ -14,13 +14,15 @@
 
 use alloc::vec::Vec;
 use core::fmt;
+use core::marker::PhantomData;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
+use crate::abi::CallStatus;
 use crate::{Address, sys};
 
-/// Why a call failed: the host's `CallStatus` codes (stable;
-/// `tests/sdk_bindings.rs` checks them against the host's), and
+/// Why a call failed: a failing [`CallStatus`] of the host (the codes are
+/// `gasworks_abi`'s, which the host uses too), or
 /// [`CallError::BadReturnData`] for a result that does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallError {
@@ -40,30 +42,43 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// The error for a host status, `None` for [`CallStatus::Success`].
+    pub const fn from_status(status: CallStatus) -> Option<CallError> {
+        match status {
+            CallStatus::Success => None,
+            CallStatus::NoSuchContract => Some(CallError::NoSuchContract),
+            CallStatus::DepthLimit => Some(CallError::DepthLimit),
+            CallStatus::Reentrancy => Some(CallError::Reentrancy),
+            CallStatus::Trapped => Some(CallError::Trapped),
+            CallStatus::OutOfGas => Some(CallError::OutOfGas),
+        }
+    }
+
+    /// The host status this error stands for, `None` for
+    /// [`CallError::BadReturnData`] (the host saw a success).
+    pub const fn status(self) -> Option<CallStatus> {
+        match self {
+            CallError::NoSuchContract => Some(CallStatus::NoSuchContract),
+            CallError::DepthLimit => Some(CallStatus::DepthLimit),
+            CallError::Reentrancy => Some(CallStatus::Reentrancy),
+            CallError::Trapped => Some(CallStatus::Trapped),
+            CallError::OutOfGas => Some(CallStatus::OutOfGas),
+            CallError::BadReturnData => None,
+        }
+    }
+
     /// The host's status code, `None` for [`CallError::BadReturnData`].
     pub const fn code(self) -> Option<i32> {
-        match self {
-            CallError::NoSuchContract => Some(-1),
-            CallError::DepthLimit => Some(-2),
-            CallError::Reentrancy => Some(-3),
-            CallError::Trapped => Some(-4),
-            CallError::OutOfGas => Some(-5),
-            CallError::BadReturnData => None,
+        match self.status() {
+            Some(status) => Some(status.code()),
+            None => None,
         }
     }
 
     /// The error for a host status code; `None` for 0 (success) and for
     /// codes this SDK does not know.
     pub fn from_code(code: i32) -> Option<CallError> {
-        [
-            CallError::NoSuchContract,
-            CallError::DepthLimit,
-            CallError::Reentrancy,
-            CallError::Trapped,
-            CallError::OutOfGas,
-        ]
-        .into_iter()
-        .find(|e| e.code() == Some(code))
+        CallStatus::from_code(code).and_then(CallError::from_status)
     }
 }
 
@@ -82,6 +97,126 @@ pub fn encode_input<A: BorshSerialize + ?Sized>(method: &str, args: &A) -> Vec<u
     let _ = method.serialize(&mut input);
     let _ = args.serialize(&mut input);
     input
+}
+
+/// A call of a contract's method with its arguments encoded, and the type
+/// of its result: what the typed reference `#[contract]` generates returns
+/// (`CounterRef::new(address).increment(5)` is a `Call<u64>`), so that the
+/// compiler checks the arguments and the result against the method.
+///
+/// Run it from a contract with [`Call::invoke`]; in a test, with
+/// `gasworks_sdk_testing::TestChain::invoke`.
+#[must_use = "a call does nothing until it is invoked"]
+pub struct Call<R> {
+    contract: Address,
+    method: &'static str,
+    input: Vec<u8>,
+    gas_limit: Option<u64>,
+    result: PhantomData<fn() -> R>,
+}
+
+impl<R> Call<R> {
+    /// A call of `method` of `contract` with `input` (the method's name and
+    /// arguments, as [`encode_input`] writes them).
+    pub fn new(contract: Address, method: &'static str, input: Vec<u8>) -> Call<R> {
+        Call {
+            contract,
+            method,
+            input,
+            gas_limit: None,
+            result: PhantomData,
+        }
+    }
+
+    /// The same call with at most `gas_limit` gas: the callee's limit for a
+    /// cross-contract call, the transaction's in a test.
+    pub fn with_gas_limit(mut self, gas_limit: u64) -> Call<R> {
+        self.gas_limit = Some(gas_limit);
+        self
+    }
+
+    /// The contract called.
+    pub fn contract(&self) -> Address {
+        self.contract
+    }
+
+    /// The method called.
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// The call's input.
+    pub fn input(&self) -> &[u8] {
+        &self.input
+    }
+
+    /// The gas limit set with [`Call::with_gas_limit`].
+    pub fn gas_limit(&self) -> Option<u64> {
+        self.gas_limit
+    }
+
+    /// The input, by value.
+    pub fn into_input(self) -> Vec<u8> {
+        self.input
+    }
+}
+
+// By hand: derived, they would require `R: Clone` and `R: Debug`.
+impl<R> Clone for Call<R> {
+    fn clone(&self) -> Call<R> {
+        Call {
+            contract: self.contract,
+            method: self.method,
+            input: self.input.clone(),
+            gas_limit: self.gas_limit,
+            result: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for Call<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("contract", &self.contract)
+            .field("method", &self.method)
+            .field("input", &self.input)
+            .field("gas_limit", &self.gas_limit)
+            .finish()
+    }
+}
+
+impl<R: BorshDeserialize> Call<R> {
+    /// Makes the call from a contract: the callee gets the gas limit set
+    /// with [`Call::with_gas_limit`], or when none is, all the gas left.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] when the call was refused or the callee failed (its
+    /// writes and events are rolled back).
+    ///
+    /// # Panics
+    ///
+    /// When the callee succeeded but its result does not decode as an `R`:
+    /// the contract at that address is not the one the reference was made
+    /// for. That fails the calling contract's call, so the callee's writes
+    /// are rolled back with it instead of being kept silently (unlike
+    /// [`call`], which returns [`CallError::BadReturnData`] and keeps them).
+    pub fn invoke(self) -> Result<R, CallError> {
+        let data = call_raw(
+            &self.contract,
+            &self.input,
+            self.gas_limit.unwrap_or(u64::MAX),
+        )?;
+        match R::try_from_slice(&data) {
+            Ok(value) => Ok(value),
+            Err(error) => crate::env::abort(&alloc::format!(
+                "call of `{}` of {}: the result does not decode as `{}`: {error}",
+                self.method,
+                self.contract,
+                core::any::type_name::<R>()
+            )),
+        }
+    }
 }
 
 /// Return data sizes read in one host call; longer takes a second.

@@ -2,69 +2,18 @@
 //!
 //! Prices: SHA-256 200 gas plus 200 per 64-byte block; verification
 //! 100,000; recovery 120,000 (`docs/host-api.md`). Malformed input is an
-//! error value, never a trap.
-
-use core::fmt;
+//! error value, never a trap: a [`CryptoError`], whose codes are the
+//! host's (`gasworks_abi`).
 
 use crate::sys;
 
-/// Why the host refused a signature operation: the host API's crypto error
-/// codes (stable; `tests/sdk_bindings.rs` checks them against the host's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CryptoError {
-    /// The message hash is not 32 bytes long.
-    BadHashLength = 1,
-    /// The signature is not 64 bytes long.
-    BadSignatureLength = 2,
-    /// `r` or `s` is zero or not below the group order.
-    MalformedSignature = 3,
-    /// `s` is above half the group order (high-S signatures are refused).
-    HighS = 4,
-    /// The public key is neither 33 nor 65 bytes long.
-    BadPublicKeyLength = 5,
-    /// The public key is not a valid SEC 1 point on secp256k1.
-    MalformedPublicKey = 6,
-    /// The recovery id is above 3.
-    BadRecoveryId = 7,
-    /// No public key can be recovered from this signature.
-    RecoveryFailed = 8,
-}
+pub use crate::abi::CryptoError;
 
-impl CryptoError {
-    /// Every error, in code order.
-    pub const ALL: &'static [CryptoError] = &[
-        CryptoError::BadHashLength,
-        CryptoError::BadSignatureLength,
-        CryptoError::MalformedSignature,
-        CryptoError::HighS,
-        CryptoError::BadPublicKeyLength,
-        CryptoError::MalformedPublicKey,
-        CryptoError::BadRecoveryId,
-        CryptoError::RecoveryFailed,
-    ];
-
-    /// The host's code.
-    pub const fn code(self) -> u32 {
-        self as u32
-    }
-
-    /// The error with this code, if any.
-    pub fn from_code(code: u32) -> Option<CryptoError> {
-        CryptoError::ALL.iter().copied().find(|e| e.code() == code)
-    }
-
-    /// The error for a negative host result.
-    fn from_result(result: i32) -> CryptoError {
-        match CryptoError::from_code(result.unsigned_abs()) {
-            Some(error) => error,
-            None => panic!("unknown crypto error code {result} (SDK older than the host?)"),
-        }
-    }
-}
-
-impl fmt::Display for CryptoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+/// The error for a negative host result.
+fn error_from_result(result: i32) -> CryptoError {
+    match CryptoError::from_result(result) {
+        Some(error) => error,
+        None => panic!("unknown crypto error code {result} (SDK older than the host?)"),
     }
 }
 
@@ -89,7 +38,7 @@ pub fn secp256k1_verify(
     match sys::secp256k1_verify(message_hash, signature, public_key) {
         1 => Ok(true),
         0 => Ok(false),
-        error => Err(CryptoError::from_result(error)),
+        error => Err(error_from_result(error)),
     }
 }
 
@@ -108,6 +57,6 @@ pub fn secp256k1_recover(
     let mut out = [0u8; 33];
     match sys::secp256k1_recover(message_hash, signature, recovery_id, &mut out) {
         0 => Ok(out),
-        error => Err(CryptoError::from_result(error)),
+        error => Err(error_from_result(error)),
     }
 }

@@ -37,16 +37,22 @@
 //!
 //! # What is here
 //!
-//! - [`contract`], [`Event`](macro@Event): the macros.
+//! - [`contract`], [`Event`](macro@Event): the macros. `#[contract]` also
+//!   generates a typed reference, `NameRef`, whose methods return a
+//!   [`call::Call`] (run it with [`call::Call::invoke`] from another
+//!   contract, or with `TestChain::invoke` in a test).
 //! - [`storage`]: typed single values ([`storage::Item`]) and maps with
 //!   ordered iteration ([`storage::Map`], keys through
 //!   [`storage::StorageKey`]), and the raw key-value functions.
-//! - [`events`]: typed events ([`events::Event`], [`events::emit`]).
+//! - [`events`]: typed events ([`events::Event`], [`events::emit`]), read
+//!   back with [`events::Event::decode`].
 //! - [`env`](mod@env): the context (caller, origin, own address, block, chain id,
 //!   gas left, input, return data), `log` and `abort`.
 //! - [`call`]: cross-contract calls with typed arguments and results.
 //! - [`crypto`]: SHA-256, secp256k1 verification and public-key recovery.
-//! - [`Address`]: 32-byte account and contract addresses.
+//! - [`Address`]: 32-byte account and contract addresses, and the codes
+//!   host functions return: from [`abi`] (`gasworks-abi`), the crate the
+//!   host API uses too, so that the two sides cannot disagree.
 //! - On wasm32, a panic handler that aborts with the panic's message and
 //!   location (feature `panic-handler`), and a bump allocator (feature
 //!   `allocator`); both on by default.
@@ -64,7 +70,6 @@
 
 extern crate alloc;
 
-mod address;
 pub mod call;
 pub mod crypto;
 pub mod env;
@@ -77,9 +82,10 @@ pub mod sys;
 #[doc(hidden)]
 pub mod __private;
 
-pub use address::Address;
 pub use borsh;
 pub use events::Event;
+pub use gasworks_abi as abi;
+pub use gasworks_abi::Address;
 pub use gasworks_sdk_macros::{Event, contract};
 pub use panic::{MESSAGE_CAPACITY, format_panic};
 

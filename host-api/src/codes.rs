@@ -4,7 +4,8 @@
 //! Both are consensus data and stable: a trap's kind is recorded in the
 //! receipt as [`TrapKind::Host`] with the code below, and a return code is
 //! what the contract's next instructions see. A code never changes meaning;
-//! new ones are added at the end.
+//! new ones are added at the end. The return codes are defined in
+//! `gasworks_abi`, which the contract SDK uses too, and re-exported here.
 //!
 //! The split between the two: a condition a correct contract can meet and
 //! handle (a key that is absent, a callee that fails, a signature that does
@@ -13,6 +14,8 @@
 //! malformed event) is a trap, which ends the call and rolls back its writes.
 
 use gasworks_vm::trap::TrapKind;
+
+use crate::crypto::CryptoError;
 
 /// Why a host function trapped: the code inside [`TrapKind::Host`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,72 +125,30 @@ impl From<HostTrap> for TrapKind {
     }
 }
 
-/// What `call` returns: 0 when the callee succeeded, a negative code when
-/// the call was refused or the callee failed. In every failure case the
-/// callee's writes and events are rolled back (a refused call has none) and
-/// the caller continues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(i32)]
-pub enum CallStatus {
-    /// The callee returned; its writes and events are kept, its return
-    /// data is readable with `return_data`.
-    Success = 0,
-    /// No contract at that address.
-    NoSuchContract = -1,
-    /// The call stack already holds [`crate::limits::MAX_CALL_DEPTH`]
-    /// contracts.
-    DepthLimit = -2,
-    /// The callee is already on the call stack (reentrancy is refused).
-    Reentrancy = -3,
-    /// The callee trapped (including `abort` and a missing entry point).
-    Trapped = -4,
-    /// The callee ran out of the gas it was given.
-    OutOfGas = -5,
-}
+/// What `call` returns; what `storage_read` returns for an absent key.
+/// Defined in `gasworks_abi`, which the contract SDK uses too: one
+/// definition for both sides.
+pub use gasworks_abi::{CallStatus, NOT_FOUND};
 
-impl CallStatus {
-    /// Every status, in code order (0, -1, -2, ...).
-    pub const ALL: &'static [CallStatus] = &[
-        CallStatus::Success,
-        CallStatus::NoSuchContract,
-        CallStatus::DepthLimit,
-        CallStatus::Reentrancy,
-        CallStatus::Trapped,
-        CallStatus::OutOfGas,
-    ];
-
-    /// The stable code the guest sees.
-    pub const fn code(self) -> i32 {
-        self as i32
-    }
-
-    /// A short stable name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            CallStatus::Success => "success",
-            CallStatus::NoSuchContract => "no_such_contract",
-            CallStatus::DepthLimit => "depth_limit",
-            CallStatus::Reentrancy => "reentrancy",
-            CallStatus::Trapped => "trapped",
-            CallStatus::OutOfGas => "out_of_gas",
-        }
-    }
-
-    /// What it means, for the docs.
-    pub const fn doc(self) -> &'static str {
-        match self {
-            CallStatus::Success => "the callee returned; its writes and events are kept",
-            CallStatus::NoSuchContract => "no contract at that address",
-            CallStatus::DepthLimit => "the call stack already holds MAX_CALL_DEPTH contracts",
-            CallStatus::Reentrancy => "the callee is already on the call stack",
-            CallStatus::Trapped => "the callee trapped (abort, a wasm trap, a host trap)",
-            CallStatus::OutOfGas => "the callee ran out of the gas it was given",
-        }
+/// The code a guest sees for a crypto error (returned negated): the ABI's
+/// error of the same name; `None` for [`CryptoError::BadSecretKey`], which
+/// only signing raises and no host function returns. The `match` is
+/// exhaustive, so a new error on either side does not compile until it is
+/// mapped here.
+pub const fn guest_crypto_error(error: CryptoError) -> Option<gasworks_abi::CryptoError> {
+    use gasworks_abi::CryptoError as Guest;
+    match error {
+        CryptoError::BadHashLength => Some(Guest::BadHashLength),
+        CryptoError::BadSignatureLength => Some(Guest::BadSignatureLength),
+        CryptoError::MalformedSignature => Some(Guest::MalformedSignature),
+        CryptoError::HighS => Some(Guest::HighS),
+        CryptoError::BadPublicKeyLength => Some(Guest::BadPublicKeyLength),
+        CryptoError::MalformedPublicKey => Some(Guest::MalformedPublicKey),
+        CryptoError::BadRecoveryId => Some(Guest::BadRecoveryId),
+        CryptoError::RecoveryFailed => Some(Guest::RecoveryFailed),
+        CryptoError::BadSecretKey => None,
     }
 }
-
-/// What `storage_read` returns for an absent key.
-pub const NOT_FOUND: i32 = -1;
 
 #[cfg(test)]
 mod tests {
@@ -208,5 +169,23 @@ mod tests {
     fn call_status_codes_are_stable() {
         let codes: Vec<i32> = CallStatus::ALL.iter().map(|s| s.code()).collect();
         assert_eq!(codes, [0, -1, -2, -3, -4, -5]);
+    }
+
+    #[test]
+    fn every_crypto_error_a_host_function_returns_has_the_abi_code_and_name() {
+        // `CryptoError::code` (crypto.rs) numbers the errors for the host's
+        // own callers; what a contract sees is the ABI's code. They agree.
+        let mut guest = Vec::new();
+        for error in CryptoError::ALL {
+            match guest_crypto_error(*error) {
+                Some(mapped) => {
+                    assert_eq!(mapped.code(), error.code(), "{error:?}");
+                    assert_eq!(format!("{mapped:?}"), format!("{error:?}"));
+                    guest.push(mapped);
+                }
+                None => assert_eq!(*error, CryptoError::BadSecretKey),
+            }
+        }
+        assert_eq!(guest, gasworks_abi::CryptoError::ALL);
     }
 }

@@ -179,16 +179,11 @@ impl CryptoError {
     /// The stable, non-zero code returned to contracts. Part of consensus:
     /// never renumber.
     pub fn code(self) -> u32 {
-        match self {
-            CryptoError::BadHashLength => 1,
-            CryptoError::BadSignatureLength => 2,
-            CryptoError::MalformedSignature => 3,
-            CryptoError::HighS => 4,
-            CryptoError::BadPublicKeyLength => 5,
-            CryptoError::MalformedPublicKey => 6,
-            CryptoError::BadRecoveryId => 7,
-            CryptoError::RecoveryFailed => 8,
-            CryptoError::BadSecretKey => 9,
+        match crate::codes::guest_crypto_error(self) {
+            // The code contracts see, from the ABI crate the SDK uses too.
+            Some(guest) => guest.code(),
+            // Signing only: no host function returns it.
+            None => 9,
         }
     }
 }
@@ -293,7 +288,7 @@ pub fn secp256k1_sign(
     // `k256` already normalises; doing it here too makes "always low S" a
     // property of this function rather than of a dependency's release.
     let (signature, recovery_id) = to_low_s(signature, recovery_id);
-    let bytes = <[u8; SIGNATURE_LEN]>::try_from(signature.to_bytes().as_slice())
+    let bytes = <[u8; SIGNATURE_LEN]>::try_from(&signature.to_bytes()[..])
         .map_err(|_| CryptoError::MalformedSignature)?;
     Ok((bytes, recovery_id.to_byte()))
 }
@@ -354,7 +349,7 @@ fn parse_signature(signature: &[u8]) -> Result<Signature, CryptoError> {
         Signature::from_slice(signature).map_err(|_| CryptoError::MalformedSignature)?;
     let (_, s) = signature.split_bytes();
     // Big-endian byte strings of equal length compare like the integers.
-    if s.as_slice() > HALF_CURVE_ORDER.as_slice() {
+    if s[..] > HALF_CURVE_ORDER[..] {
         return Err(CryptoError::HighS);
     }
     Ok(signature)
@@ -802,7 +797,7 @@ mod tests {
         let high = Signature::from_slice(&high_s_twin(&low)).expect("twin parses");
         let high_id = RecoveryId::from_byte(recovery_id ^ 1).expect("0 or 1");
         let (normalised, id) = to_low_s(high, high_id);
-        assert_eq!(normalised.to_bytes().as_slice(), low.as_slice());
+        assert_eq!(&normalised.to_bytes()[..], low.as_slice());
         assert_eq!(id.to_byte(), recovery_id);
         assert_eq!(secp256k1_recover(&hash, &low, id.to_byte()), Ok(public));
         // Already low: unchanged.

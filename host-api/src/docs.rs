@@ -75,16 +75,9 @@ fn formula(cost: &Cost) -> String {
 }
 
 fn crypto_error_name(error: CryptoError) -> &'static str {
-    match error {
-        CryptoError::BadHashLength => "bad_hash_length",
-        CryptoError::BadSignatureLength => "bad_signature_length",
-        CryptoError::MalformedSignature => "malformed_signature",
-        CryptoError::HighS => "high_s",
-        CryptoError::BadPublicKeyLength => "bad_public_key_length",
-        CryptoError::MalformedPublicKey => "malformed_public_key",
-        CryptoError::BadRecoveryId => "bad_recovery_id",
-        CryptoError::RecoveryFailed => "recovery_failed",
-        CryptoError::BadSecretKey => "bad_secret_key",
+    match crate::codes::guest_crypto_error(error) {
+        Some(guest) => guest.name(),
+        None => "bad_secret_key",
     }
 }
 

@@ -13,50 +13,15 @@
 //! nothing depends on hashing, clocks or the host's word size.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use gasworks_vm::engine::{Linker, Module};
 
 use crate::storage::{self, Overlay, StorageBackend, StorageError};
 
-/// A contract's or account's address: 32 bytes.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    borsh::BorshSerialize,
-    borsh::BorshDeserialize,
-)]
-pub struct Address(pub [u8; 32]);
-
-impl Address {
-    /// The address's bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("0x")?;
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+/// A contract's or account's address: 32 bytes. Defined in
+/// `gasworks_abi`, so that the contract SDK's `Address` is the same type.
+pub use gasworks_abi::Address;
 
 /// What the block gives every transaction in it. Block time comes from the
 /// block, never from a clock.

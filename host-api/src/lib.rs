@@ -12,6 +12,9 @@
 //! - [`storage`]: [`StorageBackend`], [`MemoryStorage`], overlays.
 //! - [`codes`]: [`HostTrap`], [`CallStatus`]; [`limits`]: the run-time limits.
 //! - [`crypto`]: SHA-256 and secp256k1 ECDSA, shared with the node simulator.
+//! - [`names`]: rejections as people read them, Rust names demangled.
+//! - The address type and the return codes come from `gasworks_abi`,
+//!   which the contract SDK uses too.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -23,6 +26,7 @@ mod env;
 mod host;
 pub mod limits;
 pub mod manifest;
+pub mod names;
 pub mod runtime;
 pub mod storage;
 
@@ -34,6 +38,7 @@ pub use env::{AbortRecord, Address, BlockEnv, CallRecord, DebugInfo, Event, LogR
 pub use manifest::{
     CALL_COST, Cost, HOST_MODULE, MANIFEST, ManifestEntry, Provider, host_entry, manifest_hash,
 };
+pub use names::{RejectionDisplay, demangle, rejection_display};
 pub use runtime::{
     CallRequest, DeployError, Deployed, ENTRY_POINT, ExecuteError, Receipt, Runtime,
 };

@@ -144,13 +144,15 @@ pub const CALL_COST: Cost = Cost {
     per_item: 4_096,
     item: "initial memory page of the callee, charged after the callee is found and before it \
            is instantiated",
-    rationale: "docs/performance.md measures instantiation at 27 us (16 pages) to 70 us (81 \
-                pages): about 16 us fixed, mostly zeroing the 1.6 MB value stack, plus about \
-                0.7 us per page. The base is three times the fixed part, which also covers \
-                the frame, the overlay and the refusal checks. A page costs what memory.grow \
-                charges per page (about six times the measured cost), so that declaring \
-                memory up front and growing it cost the same. The callee's own gas is \
-                charged to the caller as the callee uses it, on top of this.",
+    rationale: "docs/performance.md measures instantiation at 11.7 us (16 pages) to 53.9 us (81 \
+                pages): about 0.65 us per page (zeroing the linear memory) and about 1.3 us \
+                fixed; the value stack is lent from a per-thread pool, no longer allocated \
+                and zeroed per instance. The base was set when the fixed part was 16 us \
+                (three times it, for the frame, the overlay and the refusal checks too) and \
+                is kept: a price changes only with a calibration beside it. A page costs \
+                what memory.grow charges per page (about six times the measured cost), so \
+                that declaring memory up front and growing it cost the same. The callee's \
+                own gas is charged to the caller as the callee uses it, on top of this.",
 };
 
 /// Every importable or reserved function.

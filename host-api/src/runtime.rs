@@ -89,16 +89,18 @@ pub enum ExecuteError {
 /// Why a contract could not be deployed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeployError {
-    /// The instrumenter refused the module.
-    #[error("module rejected: {0:?}")]
-    Rejected(Box<Rejection>),
+    /// The instrumenter refused the module. Displayed as the rejection's
+    /// message, with a Rust function name demangled
+    /// ([`crate::rejection_display`]).
+    #[error("module rejected: {}", crate::rejection_display(.0))]
+    Rejected(#[source] Box<Rejection>),
     /// The instrumented module did not compile (a bug: the instrumenter
     /// accepted it).
     #[error("module does not compile: {0}")]
-    Compile(CompileError),
+    Compile(#[source] CompileError),
     /// The module does not instantiate (a segment does not fit).
     #[error("module does not instantiate: {0}")]
-    Instantiation(InstantiationError),
+    Instantiation(#[source] InstantiationError),
     /// The module does not export `execute` as a function without
     /// parameters or results.
     #[error("module has no exported function {ENTRY_POINT:?} of type () -> ()")]
@@ -158,7 +160,7 @@ impl Runtime {
             .map_err(|rejection| DeployError::Rejected(Box::new(rejection)))?;
         let module = self
             .cache
-            .get_or_compile(&instrumented.module)
+            .get_or_compile(&instrumented)
             .map_err(DeployError::Compile)?;
         // The entry point takes and returns nothing (input and output go
         // through host functions): anything else could never be called.

@@ -4,10 +4,16 @@
 //! instrumenter's limits, the host API's prices and limits, the engine's
 //! version and the node's own transaction prices below. The
 //! [`schedule_hash`] covers all of them; it is in every block header, a
-//! node refuses a block whose header names another schedule, and it is part
-//! of the compiled-module cache key ([`crate::exec`]), so that a changed
+//! node refuses a block whose header names another schedule. A changed
 //! price can never run with code compiled under the old one (CosmWasm's
-//! CWA-2024-004 was a cache that outlived a price change).
+//! CWA-2024-004 was a cache that outlived a price change): the
+//! compiled-module cache (`gasworks_vm::engine::Module::cache_key`) is keyed
+//! by the hash of the *instrumented* module, whose bytes embed every
+//! instruction price and limit the compiled code depends on, plus the cost
+//! table's hash and the engine version; host-function prices are charged by
+//! the host at run time and are never compiled in. The cache lives in the
+//! node's memory only, and stored code is instrumented again when a node
+//! starts.
 //!
 //! The prices here follow the host API's convention: one gas unit is about
 //! one nanosecond of a node's work on the reference machine (measured in

@@ -146,7 +146,7 @@ fn call_contract(
                 let message = debug.aborts.last().map(|a| a.message.clone());
                 eprintln!(
                     "error: the constructor failed: {}{}",
-                    receipt.trap.map_or("?".into(), |t| t.to_string()),
+                    receipt.trap.map_or("?".into(), trap_name),
                     message.map_or(String::new(), |m| format!(": {m}"))
                 );
                 return ExitCode::from(REJECTED);
@@ -184,7 +184,7 @@ fn call_contract(
         let value = serde_json::json!({
             "return_data": return_hex,
             "gas_used": receipt.gas_used,
-            "trap": receipt.trap.map(|t| t.to_string()),
+            "trap": receipt.trap.map(trap_name),
             "message": abort,
             "events": receipt.events.len(),
             "writes": receipt.changes.len(),
@@ -195,7 +195,8 @@ fn call_contract(
         match receipt.trap {
             None => say!("returned: 0x{return_hex}"),
             Some(trap) => say!(
-                "trap: {trap}{}",
+                "trap: {}{}",
+                trap_name(trap),
                 abort.map_or(String::new(), |m| format!(" ({m})"))
             ),
         }
@@ -245,6 +246,12 @@ fn format_value(value: &Value) -> String {
     }
 }
 
+/// A trap as a person reads it: the engine's name, or for a host trap its
+/// code and the host API's name (`host(4) key_length`).
+fn trap_name(trap: gasworks_vm::trap::TrapKind) -> String {
+    gasworks_host_api::docs::trap_name(trap).replace('`', "")
+}
+
 fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool) -> ExitCode {
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
@@ -260,7 +267,7 @@ fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool)
         Ok(instrumented) => instrumented,
         Err(code) => return code,
     };
-    let module = match Module::new(&instrumented.module) {
+    let module = match Module::new(&instrumented) {
         Ok(module) => module,
         Err(err) => {
             eprintln!("error: the instrumented module does not compile (a bug): {err}");
@@ -298,7 +305,7 @@ fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool)
     } else {
         match trap {
             None => say!("results: {}", results.join(" ")),
-            Some(kind) => say!("trap: {kind}"),
+            Some(kind) => say!("trap: {}", trap_name(*kind)),
         }
         say!("gas used: {}", outcome.gas_used);
     }

@@ -19,6 +19,7 @@ mod module;
 pub mod node;
 pub mod query;
 pub mod replay;
+pub mod schedule;
 
 pub use module::{instrument_file, read_module};
 

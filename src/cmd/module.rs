@@ -27,7 +27,10 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>, ExitCode> {
 pub fn instrument_file(path: &Path) -> Result<Instrumented, ExitCode> {
     let wasm = read_module(path)?;
     instrument(&wasm, &gasworks_host_api::instrument_config()).map_err(|rejection| {
-        eprintln!("rejected: {rejection}");
+        eprintln!(
+            "rejected: {}",
+            gasworks_host_api::rejection_display(&rejection)
+        );
         ExitCode::from(REJECTED)
     })
 }

@@ -21,7 +21,8 @@
 //!   index), or the trap kind (wasmi's trap codes and the metering host
 //!   errors mapped to [`TrapKind`]); the exact gas used, which together with
 //!   the trap kind pins the out-of-gas point; then every global and the
-//!   whole memory.
+//!   memory (its length and a [`digest`]; the bytes are fetched only to
+//!   say where a difference starts).
 //! - Both sides keep one instance through the whole sequence of calls, so
 //!   that state carries the same way. Our engine puts the injected
 //!   stack-height global back after a trap; the instrumented code does not,
@@ -32,6 +33,16 @@
 //! wasmi runs with its fuel metering off and call-stack limits far above
 //! what the injected stack limit allows, so that only the instrumented
 //! metering decides; wasmi's own stack overflow is reported as a mismatch.
+//!
+//! # Where the reference runs
+//!
+//! The reference is driven through the [`Reference`] trait, one step at a
+//! time. [`InProcess`] runs wasmi in this process with its panics caught;
+//! the seed test runs it in a child process instead
+//! (`differential/reference_process.rs`), because some of wasmi's failures
+//! are not panics: a native stack overflow aborts the whole process. Either
+//! way a failure of the reference is a [`ReferenceFailure`], counted apart
+//! from mismatches: it says nothing about our engine.
 
 // Each includer uses a different part.
 #![allow(dead_code)]
@@ -209,6 +220,142 @@ pub fn expose(wasm: &[u8]) -> Result<Exposed, String> {
 }
 
 // ===========================================================================
+// The reference's side, wherever it runs
+// ===========================================================================
+
+/// Length and hash of a memory: what the two sides compare after every
+/// call. The hash runs four lanes over the 8-byte words, each step a
+/// bijection of the lane's state for a given word, so two memories that
+/// differ in one word always differ in hash (and otherwise collide with a
+/// chance of about 2^-64); the bytes themselves are fetched only to
+/// describe a difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    pub len: u64,
+    pub hash: u64,
+}
+
+/// The [`Digest`] of `memory`.
+pub fn digest(memory: &[u8]) -> Digest {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let step = |lane: u64, word: u64| (lane ^ word).wrapping_mul(K).rotate_left(29);
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+    let mut lanes = [1u64, 2, 3, 4];
+    let mut blocks = memory.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, bytes) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = step(*lane, word(bytes));
+        }
+    }
+    // The last bytes, zero-padded to a whole block (the length tells the
+    // padding apart).
+    let mut tail = [0u8; 32];
+    tail[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
+    for (lane, bytes) in lanes.iter_mut().zip(tail.chunks_exact(8)) {
+        *lane = step(*lane, word(bytes));
+    }
+    let hash = lanes
+        .iter()
+        .fold(memory.len() as u64, |hash, lane| step(hash, *lane));
+    Digest {
+        len: memory.len() as u64,
+        hash,
+    }
+}
+
+/// The state the harness compares after every call: every exposed global
+/// (in index order; `None` where the reference has no such export) and the
+/// memory (a zero-length digest when there is none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub globals: Vec<Option<Val>>,
+    pub memory: Digest,
+}
+
+/// What loading a module on the reference gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    /// Compiled and instantiated: the state after instantiation.
+    Ready(State),
+    /// Refused at compilation (wasmi's message).
+    NotCompiled(String),
+    /// Compiled, but instantiation stopped.
+    InstantiationStopped(Stop),
+}
+
+/// How the reference failed to give an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailureKind {
+    /// It panicked (caught; in its process, if it has one, which lives on).
+    Panicked,
+    /// Its process died (a native stack overflow aborts; a signal).
+    Crashed,
+    /// Its process gave no answer in time and was killed.
+    TimedOut,
+}
+
+impl FailureKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Panicked => "panicked",
+            FailureKind::Crashed => "crashed",
+            FailureKind::TimedOut => "timed out",
+        }
+    }
+}
+
+/// The reference engine failed: a finding about the reference, not a
+/// difference, and no verdict on our engine for this module.
+#[derive(Debug, Clone)]
+pub struct ReferenceFailure {
+    pub kind: FailureKind,
+    /// Index of the call in the sequence; `None` for loading. Set by
+    /// [`compare_with`].
+    pub call: Option<usize>,
+    /// The panic message, or the exit status and the end of the process's
+    /// standard error.
+    pub what: String,
+}
+
+impl ReferenceFailure {
+    pub fn new(kind: FailureKind, what: impl Into<String>) -> ReferenceFailure {
+        ReferenceFailure {
+            kind,
+            call: None,
+            what: what.into(),
+        }
+    }
+}
+
+impl fmt::Display for ReferenceFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let step = match self.call {
+            Some(call) => format!("call #{call}"),
+            None => "loading".to_string(),
+        };
+        write!(f, "wasmi {} at {step}: {}", self.kind.name(), self.what)
+    }
+}
+
+/// The reference engine, driven one step at a time, so that the harness
+/// can compare after every step whether the engine runs in this process
+/// ([`InProcess`]) or in its own (`reference_process.rs`, where its crash
+/// cannot take the harness down).
+pub trait Reference {
+    /// Compiles and instantiates `wasm` (an exposed module: see [`expose`])
+    /// with the metering imports, replacing any module loaded before.
+    /// `globals` is the number of exposed globals, the last one the
+    /// injected stack height.
+    fn load(&mut self, wasm: &[u8], globals: u32) -> Result<Loaded, ReferenceFailure>;
+
+    /// Runs `call` on the loaded instance; the outcome and the state after.
+    fn call(&mut self, call: &Call) -> Result<(Outcome, State), ReferenceFailure>;
+
+    /// The whole memory of the loaded instance (to describe a difference).
+    fn memory(&mut self) -> Result<Vec<u8>, ReferenceFailure>;
+}
+
+// ===========================================================================
 // The reference: wasmi 2.0 with the metering host functions
 // ===========================================================================
 
@@ -246,13 +393,39 @@ fn wasmi_val(value: &wasmi::Val) -> Val {
 }
 
 /// One wasmi instance kept through the sequence of calls.
-struct Reference {
+struct WasmiInstance {
     store: wasmi::Store<Meter>,
     instance: wasmi::Instance,
+    globals: u32,
     stack_height: Option<wasmi::Global>,
 }
 
-impl Reference {
+/// Loads `wasm` on wasmi (see [`Reference::load`]).
+fn wasmi_load(wasm: &[u8], globals: u32) -> (Loaded, Option<WasmiInstance>) {
+    let engine = wasmi_engine();
+    let module = match wasmi::Module::new(&engine, wasm) {
+        Ok(module) => module,
+        Err(error) => return (Loaded::NotCompiled(error.to_string()), None),
+    };
+    let mut store = wasmi::Store::new(&engine, Meter::default());
+    match wasmi_reference::linker(&engine).instantiate_and_start(&mut store, &module) {
+        Ok(instance) => {
+            let stack_height = globals
+                .checked_sub(1)
+                .and_then(|last| instance.get_global(&store, &global_export(last)));
+            let instance = WasmiInstance {
+                store,
+                instance,
+                globals,
+                stack_height,
+            };
+            (Loaded::Ready(instance.state()), Some(instance))
+        }
+        Err(error) => (Loaded::InstantiationStopped(wasmi_stop(&error)), None),
+    }
+}
+
+impl WasmiInstance {
     fn call(&mut self, call: &Call) -> Outcome {
         let Some(func) = self.instance.get_func(&self.store, &call.export) else {
             return Outcome {
@@ -303,9 +476,18 @@ impl Reference {
         Outcome { result, gas_used }
     }
 
-    fn global(&self, name: &str) -> Option<Val> {
-        let global = self.instance.get_global(&self.store, name)?;
-        Some(wasmi_val(&global.get(&self.store)))
+    fn state(&self) -> State {
+        State {
+            globals: (0..self.globals)
+                .map(|index| {
+                    let global = self
+                        .instance
+                        .get_global(&self.store, &global_export(index))?;
+                    Some(wasmi_val(&global.get(&self.store)))
+                })
+                .collect(),
+            memory: digest(self.memory()),
+        }
     }
 
     fn memory(&self) -> &[u8] {
@@ -321,6 +503,65 @@ fn val_bits(value: &wasmi::Val) -> Option<i64> {
         wasmi::Val::I32(x) => Some(i64::from(*x)),
         wasmi::Val::I64(x) => Some(*x),
         _ => None,
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
+/// Runs `step` with its panics caught as [`FailureKind::Panicked`].
+fn guarded<T>(step: impl FnOnce() -> T) -> Result<T, ReferenceFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|payload| {
+        ReferenceFailure::new(FailureKind::Panicked, panic_message(payload.as_ref()))
+    })
+}
+
+/// wasmi in this process, its panics caught (a panic drops the instance).
+/// A native stack overflow or an abort in wasmi still ends the process:
+/// what runs every seed uses the reference process instead; this one
+/// serves the fuzzer (where a crash is a finding to keep) and the
+/// reference process itself.
+#[derive(Default)]
+pub struct InProcess {
+    instance: Option<WasmiInstance>,
+}
+
+impl InProcess {
+    fn loaded(&mut self) -> Result<&mut WasmiInstance, ReferenceFailure> {
+        self.instance.as_mut().ok_or_else(|| {
+            ReferenceFailure::new(FailureKind::Panicked, "no module is loaded (harness bug)")
+        })
+    }
+}
+
+impl Reference for InProcess {
+    fn load(&mut self, wasm: &[u8], globals: u32) -> Result<Loaded, ReferenceFailure> {
+        self.instance = None;
+        let (loaded, instance) = guarded(|| wasmi_load(wasm, globals))?;
+        self.instance = instance;
+        Ok(loaded)
+    }
+
+    fn call(&mut self, call: &Call) -> Result<(Outcome, State), ReferenceFailure> {
+        let instance = self.loaded()?;
+        let result = guarded(|| {
+            let outcome = instance.call(call);
+            (outcome, instance.state())
+        });
+        if result.is_err() {
+            self.instance = None;
+        }
+        result
+    }
+
+    fn memory(&mut self) -> Result<Vec<u8>, ReferenceFailure> {
+        Ok(self.loaded()?.memory().to_vec())
     }
 }
 
@@ -374,122 +615,175 @@ fn our_call(instance: &mut Instance, call: &Call) -> Outcome {
     }
 }
 
+fn our_state(instance: &Instance, globals: u32) -> State {
+    State {
+        globals: (0..globals)
+            .map(|index| instance.global(&global_export(index)).map(our_val))
+            .collect(),
+        memory: digest(instance.memory()),
+    }
+}
+
 // ===========================================================================
 // The comparison
 // ===========================================================================
 
-/// A cheap, stable digest of a memory for mismatch reports (FNV-1a).
-pub fn memory_hash(memory: &[u8]) -> u64 {
-    memory.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// The exported functions of `wasm` whose parameters are all integers, by
+/// name in byte order (the order wasmi lists them in, so that seeds plan
+/// the calls they planned when the list came from wasmi).
+pub fn callables(wasm: &[u8]) -> Result<Vec<Callable>, String> {
+    use wasmparser::{Parser, Payload, TypeRef, ValType};
+    let error = |e: wasmparser::BinaryReaderError| e.to_string();
+    let mut types: Vec<Option<Vec<Param>>> = Vec::new();
+    let mut functions: Vec<u32> = Vec::new();
+    let mut exports: Vec<(String, u32)> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(error)? {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    let params = ty
+                        .map_err(error)?
+                        .params()
+                        .iter()
+                        .map(|p| match p {
+                            ValType::I32 => Some(Param::I32),
+                            ValType::I64 => Some(Param::I64),
+                            _ => None,
+                        })
+                        .collect();
+                    types.push(params);
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    if let TypeRef::Func(ty) | TypeRef::FuncExact(ty) = import.map_err(error)?.ty {
+                        functions.push(ty);
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    functions.push(ty.map_err(error)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(error)?;
+                    if export.kind == wasmparser::ExternalKind::Func {
+                        exports.push((export.name.to_string(), export.index));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    exports.sort();
+    Ok(exports
+        .into_iter()
+        .filter_map(|(name, function)| {
+            let ty = *functions.get(function as usize)?;
+            let params = types.get(ty as usize)?.clone()?;
+            Some(Callable { name, params })
+        })
+        .collect())
 }
 
-/// Loads `instrumented` (an instrumented module) on both engines and runs
-/// the calls that `plan` makes from its callable exports, comparing after
-/// every call. Stops at the first difference.
+/// What stopped a comparison: a difference, or the reference failing.
+#[derive(Debug, Clone)]
+pub enum Finding {
+    Mismatch(Mismatch),
+    Reference(ReferenceFailure),
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::Mismatch(mismatch) => mismatch.fmt(f),
+            Finding::Reference(failure) => failure.fmt(f),
+        }
+    }
+}
+
+/// [`compare_with`] on wasmi in this process.
 pub fn compare(
     instrumented: &[u8],
     plan: impl FnOnce(&[Callable]) -> Vec<Call>,
-) -> Result<Summary, Mismatch> {
-    let loading = |what: String| Mismatch { call: None, what };
+) -> Result<Summary, Finding> {
+    compare_with(&mut InProcess::default(), instrumented, plan)
+}
+
+/// Loads `instrumented` (an instrumented module) on our engine and on
+/// `reference` and runs the calls that `plan` makes from its callable
+/// exports, comparing after every call. Stops at the first difference, or
+/// where the reference fails.
+pub fn compare_with(
+    reference: &mut dyn Reference,
+    instrumented: &[u8],
+    plan: impl FnOnce(&[Callable]) -> Vec<Call>,
+) -> Result<Summary, Finding> {
+    let loading = |what: String| Finding::Mismatch(Mismatch { call: None, what });
     let exposed = expose(instrumented).map_err(|e| loading(format!("harness: {e}")))?;
+    let callables = callables(&exposed.wasm).map_err(|e| loading(format!("harness: {e}")))?;
     let mut summary = Summary::default();
 
-    let ours = Module::new(&exposed.wasm);
-    let wasmi_engine = wasmi_engine();
-    let theirs = wasmi::Module::new(&wasmi_engine, &exposed.wasm);
-    let (ours, theirs) = match (ours, theirs) {
-        (Ok(ours), Ok(theirs)) => (ours, theirs),
-        (Err(_), Err(_)) => {
+    let ours = Module::new_unmetered(&exposed.wasm);
+    let theirs = reference
+        .load(&exposed.wasm, exposed.globals)
+        .map_err(Finding::Reference)?;
+    let ours = match (ours, &theirs) {
+        (Ok(ours), Loaded::Ready(_) | Loaded::InstantiationStopped(_)) => ours,
+        (Err(_), Loaded::NotCompiled(_)) => {
             summary.not_loaded = true;
             return Ok(summary);
         }
         (ours, theirs) => {
             return Err(loading(format!(
-                "compilation differs: gasworks {:?}, wasmi {:?}",
+                "compilation differs: gasworks {:?}, wasmi {theirs:?}",
                 ours.err(),
-                theirs.err().map(|e| e.to_string())
             )));
         }
     };
-
-    let callables: Vec<Callable> = theirs
-        .exports()
-        .filter_map(|export| {
-            let wasmi::ExternType::Func(ty) = export.ty() else {
-                return None;
-            };
-            let params = ty
-                .params()
-                .iter()
-                .map(|p| match p {
-                    wasmi::ValType::I32 => Some(Param::I32),
-                    wasmi::ValType::I64 => Some(Param::I64),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?;
-            Some(Callable {
-                name: export.name().to_string(),
-                params,
-            })
-        })
-        .collect();
-
-    let mut store = wasmi::Store::new(&wasmi_engine, Meter::default());
-    let their_instance =
-        wasmi_reference::linker(&wasmi_engine).instantiate_and_start(&mut store, &theirs);
-    let our_instance = Instance::new(&ours, &Linker::new());
-    let (mut ours, mut theirs) = match (our_instance, their_instance) {
-        (Ok(ours), Ok(instance)) => {
-            let stack_height = exposed
-                .globals
-                .checked_sub(1)
-                .and_then(|last| instance.get_global(&store, &global_export(last)));
-            (
-                ours,
-                Reference {
-                    store,
-                    instance,
-                    stack_height,
-                },
-            )
+    let mut ours = match (Instance::new(&ours, &Linker::new()), theirs) {
+        (Ok(ours), Loaded::Ready(state)) => {
+            compare_state(reference, &ours, exposed.globals, &state)
+                .map_err(|what| loading(format!("after instantiation: {what}")))?;
+            ours
         }
-        (Err(engine::InstantiationError::Trap(kind)), Err(error))
-            if wasmi_stop(&error) == Stop::Trap(kind) =>
+        (Err(engine::InstantiationError::Trap(kind)), Loaded::InstantiationStopped(stop))
+            if stop == Stop::Trap(kind) =>
         {
             summary.instantiation_trap = Some(kind);
             return Ok(summary);
         }
         (ours, theirs) => {
             return Err(loading(format!(
-                "instantiation differs: gasworks {:?}, wasmi {:?}",
+                "instantiation differs: gasworks {:?}, wasmi {theirs:?}",
                 ours.err(),
-                theirs.err().map(|e| wasmi_stop(&e))
             )));
         }
     };
-    compare_state(&ours, &theirs, &exposed).map_err(|what| Mismatch {
-        call: None,
-        what: format!("after instantiation: {what}"),
-    })?;
 
     for (index, call) in plan(&callables).iter().enumerate() {
-        let mismatch = |what: String| Mismatch {
-            call: Some(index),
-            what: format!(
-                "{:?}({}) with gas {}: {what}",
-                call.export,
-                call.args
-                    .iter()
-                    .map(|a| format!("{a:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                call.gas_limit
-            ),
+        let mismatch = |what: String| {
+            Finding::Mismatch(Mismatch {
+                call: Some(index),
+                what: format!(
+                    "{:?}({}) with gas {}: {what}",
+                    call.export,
+                    call.args
+                        .iter()
+                        .map(|a| format!("{a:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    call.gas_limit
+                ),
+            })
         };
         let our_outcome = our_call(&mut ours, call);
-        let their_outcome = theirs.call(call);
+        let (their_outcome, their_state) = reference.call(call).map_err(|mut failure| {
+            failure.call = Some(index);
+            Finding::Reference(failure)
+        })?;
         if our_outcome != their_outcome {
             return Err(mismatch(format!(
                 "outcomes differ: gasworks {our_outcome:?}, wasmi {their_outcome:?}"
@@ -498,7 +792,7 @@ pub fn compare(
         if let Err(Stop::Unclassified(what)) = &their_outcome.result {
             return Err(mismatch(what.clone()));
         }
-        compare_state(&ours, &theirs, &exposed)
+        compare_state(reference, &ours, exposed.globals, &their_state)
             .map_err(|what| mismatch(format!("same outcome {our_outcome:?}, but {what}")))?;
         summary.calls += 1;
         summary.gas_used += our_outcome.gas_used;
@@ -512,36 +806,49 @@ pub fn compare(
     Ok(summary)
 }
 
-/// Compares every global and the memory.
-fn compare_state(ours: &Instance, theirs: &Reference, exposed: &Exposed) -> Result<(), String> {
-    for index in 0..exposed.globals {
-        let name = global_export(index);
-        let mine = ours.global(&name).map(our_val);
-        let reference = theirs.global(&name);
+/// Compares every global and the memory of our instance with the
+/// reference's `state`, fetching the reference's memory to say where it
+/// differs.
+fn compare_state(
+    reference: &mut dyn Reference,
+    ours: &Instance,
+    globals: u32,
+    theirs: &State,
+) -> Result<(), String> {
+    let mine = our_state(ours, globals);
+    for (index, (mine, reference)) in mine.globals.iter().zip(&theirs.globals).enumerate() {
         if mine != reference {
             return Err(format!(
                 "global {index} differs: gasworks {mine:?}, wasmi {reference:?}"
             ));
         }
     }
-    let mine = ours.memory();
-    let reference = theirs.memory();
-    if mine != reference {
-        let first = mine
-            .iter()
-            .zip(reference)
-            .position(|(a, b)| a != b)
-            .unwrap_or(mine.len().min(reference.len()));
+    if mine.globals.len() != theirs.globals.len() {
         return Err(format!(
-            "memory differs: gasworks {} bytes (hash {:016x}), wasmi {} bytes (hash {:016x}), \
-             first difference at {first:#x}",
-            mine.len(),
-            memory_hash(mine),
-            reference.len(),
-            memory_hash(reference),
+            "wasmi shows {} globals, gasworks {}",
+            theirs.globals.len(),
+            mine.globals.len()
         ));
     }
-    Ok(())
+    if mine.memory == theirs.memory {
+        return Ok(());
+    }
+    let memory = ours.memory();
+    let first = match reference.memory() {
+        Ok(reference) => {
+            let first = memory
+                .iter()
+                .zip(&reference)
+                .position(|(a, b)| a != b)
+                .unwrap_or(memory.len().min(reference.len()));
+            format!("first difference at {first:#x}")
+        }
+        Err(failure) => format!("and wasmi's memory could not be read: {failure}"),
+    };
+    Err(format!(
+        "memory differs: gasworks {} bytes (hash {:016x}), wasmi {} bytes (hash {:016x}), {first}",
+        mine.memory.len, mine.memory.hash, theirs.memory.len, theirs.memory.hash,
+    ))
 }
 
 // ===========================================================================
@@ -710,24 +1017,40 @@ pub fn plan_calls(
 }
 
 /// The whole check for one seed of randomness: configuration and call plan
-/// from `seed`, the module from `entropy`.
-pub fn check(seed: u64, entropy: &[u8], max_calls: usize) -> CaseResult {
+/// from `seed`, the module from `entropy`, compared with `reference`.
+pub fn check(
+    reference: &mut dyn Reference,
+    seed: u64,
+    entropy: &[u8],
+    max_calls: usize,
+) -> CaseResult {
     let mut rng = SplitMix64(seed);
     match generate(&mut rng, entropy) {
-        Ok(generated) => check_generated(generated, &mut rng, max_calls),
+        Ok(generated) => check_generated_with(reference, generated, &mut rng, max_calls),
         Err(skip) => CaseResult::Skipped(skip),
     }
 }
 
+/// [`check_generated_with`] on wasmi in this process.
+pub fn check_generated(generated: Generated, rng: &mut SplitMix64, max_calls: usize) -> CaseResult {
+    check_generated_with(&mut InProcess::default(), generated, rng, max_calls)
+}
+
 /// The second half of [`check`]: gas limit and call plan from `rng` (the
 /// stream [`generate`] drew from), then the comparison.
-pub fn check_generated(generated: Generated, rng: &mut SplitMix64, max_calls: usize) -> CaseResult {
+pub fn check_generated_with(
+    reference: &mut dyn Reference,
+    generated: Generated,
+    rng: &mut SplitMix64,
+    max_calls: usize,
+) -> CaseResult {
     let gas_limit = module_gas_limit(rng);
-    match compare(&generated.instrumented, |callables| {
+    match compare_with(reference, &generated.instrumented, |callables| {
         plan_calls(callables, rng, gas_limit, max_calls)
     }) {
         Ok(summary) => CaseResult::Compared(summary),
-        Err(mismatch) => CaseResult::Mismatch(generated, mismatch),
+        Err(Finding::Mismatch(mismatch)) => CaseResult::Mismatch(generated, mismatch),
+        Err(Finding::Reference(failure)) => CaseResult::ReferenceFailed(generated, failure),
     }
 }
 
@@ -736,4 +1059,6 @@ pub enum CaseResult {
     Skipped(Skip),
     Compared(Summary),
     Mismatch(Generated, Mismatch),
+    /// The reference failed: nothing is known about our engine here.
+    ReferenceFailed(Generated, ReferenceFailure),
 }

@@ -2,6 +2,7 @@
 //! failing inner call rolled back while the caller goes on, refusals as
 //! typed errors; gas pinned per call.
 
+use gasworks_sdk::Event;
 use gasworks_sdk_testing::sdk::storage::Item;
 use gasworks_sdk_testing::{Address, TestChain, account};
 
@@ -10,6 +11,14 @@ use super::{golden, wasm};
 const VALUE: Item<u64> = Item::new(b"v");
 const CALLS: Item<u32> = Item::new(b"n");
 const LAST: Item<String> = Item::new(b"l");
+
+/// `examples/callee`'s event.
+#[derive(Event, Debug, PartialEq)]
+struct ValueSet {
+    #[topic]
+    by: Address,
+    value: u64,
+}
 
 fn chain() -> (TestChain, Address, Address) {
     let mut chain = TestChain::new();
@@ -33,9 +42,17 @@ fn a_typed_call_returns_the_callees_result_and_keeps_its_writes_and_events() {
     assert_eq!(chain.item(callee, &VALUE), Some(9));
     assert_eq!(chain.item(caller, &CALLS), Some(2));
     // The callee's event, emitted with the caller as its caller.
-    assert_eq!(second.events().len(), 1);
-    let event = &second.events()[0];
-    assert_eq!(event.contract.0, callee.0);
+    assert_eq!(
+        second.events_from::<ValueSet>(callee),
+        [ValueSet {
+            by: caller,
+            value: 9
+        }]
+    );
+    assert!(second.events_from::<ValueSet>(caller).is_empty());
+    assert_eq!(second.raw_events().len(), 1);
+    let event = &second.raw_events()[0];
+    assert_eq!(event.contract, callee);
     assert_eq!(event.topics, vec![b"ValueSet".to_vec(), caller.0.to_vec()]);
     assert_eq!(event.data, 9u64.to_le_bytes());
     // Two contract entries: the callee's, then the caller's.
@@ -57,7 +74,11 @@ fn a_failing_inner_call_is_rolled_back_and_the_caller_goes_on() {
         ("Trapped".to_string(), 5)
     );
     assert_eq!(chain.item(callee, &VALUE), Some(5));
-    assert!(outcome.events().is_empty(), "{:?}", outcome.events());
+    assert!(
+        outcome.raw_events().is_empty(),
+        "{:?}",
+        outcome.raw_events()
+    );
     // The caller's own writes are kept.
     assert_eq!(chain.item(caller, &CALLS), Some(2));
     assert_eq!(chain.item(caller, &LAST), Some("Trapped".to_string()));

@@ -1,6 +1,7 @@
 //! `examples/counter`: increment, get, reset by its owner; a panic's message
 //! and location; rollback of a failed call; gas pinned per call.
 
+use gasworks_sdk::Event;
 use gasworks_sdk_testing::sdk::storage::Item;
 use gasworks_sdk_testing::{ABORT_TRAP, Address, TestChain, account};
 
@@ -8,6 +9,14 @@ use super::{golden, root, wasm};
 
 const COUNT: Item<u64> = Item::new(b"c");
 const OWNER: Item<Address> = Item::new(b"o");
+
+/// `examples/counter`'s event.
+#[derive(Event, Debug, PartialEq)]
+struct Reset {
+    #[topic]
+    by: Address,
+    was: u64,
+}
 
 fn chain() -> (TestChain, Address) {
     let mut chain = TestChain::new();
@@ -91,9 +100,13 @@ fn only_the_owner_resets_and_a_reset_emits_an_event() {
     assert_eq!(chain.item(counter, &COUNT), Some(3));
     let reset = chain.call(alice, counter, "reset", &());
     reset.unwrap::<()>();
-    assert_eq!(reset.events().len(), 1);
-    let event = &reset.events()[0];
-    assert_eq!(event.contract.0, counter.0);
+    // Read back as the contract's struct (declared again here, which also
+    // pins its encoding), and as the receipt holds it.
+    assert_eq!(reset.events::<Reset>(), [Reset { by: alice, was: 3 }]);
+    assert_eq!(reset.events_from::<Reset>(counter).len(), 1);
+    assert_eq!(reset.raw_events().len(), 1);
+    let event = &reset.raw_events()[0];
+    assert_eq!(event.contract, counter);
     assert_eq!(event.topics, vec![b"Reset".to_vec(), alice.0.to_vec()]);
     assert_eq!(event.data, 3u64.to_le_bytes());
     assert_eq!(chain.item(counter, &COUNT), Some(0));
@@ -111,13 +124,13 @@ fn bad_input_names_the_problem() {
     let short = chain.call(alice, counter, "increment", &(5u32,));
     let message = short.unwrap_failure().message.expect("a message");
     assert!(
-        message.starts_with("method `increment`: argument `by` does not decode"),
+        message.starts_with("method `increment`: argument `by` does not decode as `u64`"),
         "{message}"
     );
     let long = chain.call(alice, counter, "increment", &(5u64, 1u8));
     assert_eq!(
         long.unwrap_failure().message(),
-        Some("method `increment`: 1 bytes of input after the arguments")
+        Some("method `increment(by: u64)`: 1 bytes of input after the arguments")
     );
     let garbage = chain.call_raw(alice, counter, "garbage", vec![0xff; 3]);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! `examples/token`: a fungible token with events, allowances and an
 //! ordered holder listing; failures rolled back; gas pinned per call.
 
+use gasworks_sdk::Event;
 use gasworks_sdk_testing::borsh;
 use gasworks_sdk_testing::sdk::storage::{Item, Map};
 use gasworks_sdk_testing::{ABORT_TRAP, Address, Outcome, TestChain, account};
@@ -44,11 +45,49 @@ fn setup() -> Setup {
     }
 }
 
+/// `examples/token`'s events, declared again (which pins their encoding).
+#[derive(Event, Debug, PartialEq)]
+struct Transfer {
+    #[topic]
+    from: Address,
+    #[topic]
+    to: Address,
+    amount: u128,
+}
+
+#[derive(Event, Debug, PartialEq)]
+struct Approval {
+    #[topic]
+    owner: Address,
+    #[topic]
+    spender: Address,
+    amount: u128,
+}
+
 /// Checks that `outcome` emitted exactly one `name` event with these
-/// topics and amount.
+/// topics and amount, as bytes and as the typed event.
 fn assert_event(outcome: &Outcome, name: &str, a: Address, b: Address, amount: u128) {
-    assert_eq!(outcome.events().len(), 1, "{:?}", outcome.events());
-    let event = &outcome.events()[0];
+    assert_eq!(outcome.raw_events().len(), 1, "{:?}", outcome.raw_events());
+    let event = &outcome.raw_events()[0];
+    match name {
+        "Transfer" => assert_eq!(
+            outcome.events::<Transfer>(),
+            [Transfer {
+                from: a,
+                to: b,
+                amount
+            }]
+        ),
+        "Approval" => assert_eq!(
+            outcome.events::<Approval>(),
+            [Approval {
+                owner: a,
+                spender: b,
+                amount
+            }]
+        ),
+        other => panic!("no event {other}"),
+    }
     assert_eq!(
         event.topics,
         vec![name.as_bytes().to_vec(), a.0.to_vec(), b.0.to_vec()]

@@ -12,12 +12,14 @@
 //!   specification: any spec-compliant engine running it with the two
 //!   metering host functions computes the same gas.
 //! - [`engine`] compiles an instrumented module in one linear pass into
-//!   internal code and runs it on its own stacks, with the metering fused.
+//!   internal code, verifies that code, and runs it on its own stacks, with
+//!   the metering fused.
 //! - [`trap`] is the small, stable set of trap kinds that enters consensus.
 
 #![deny(missing_docs)]
-// Unsafe code is denied (workspace lint) except in the executor's dispatch
-// loop, `engine/execute.rs`, which allows it with its invariants stated.
+// Unsafe code is denied (workspace lint) except in the executor,
+// `engine/execute.rs`, which allows it with its invariants stated; the
+// verifier (`engine/verify.rs`) checks those invariants on all code first.
 
 pub mod engine;
 pub mod instrument;

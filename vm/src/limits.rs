@@ -15,6 +15,12 @@
 //! The limits are consensus rules: changing one changes which modules a chain
 //! accepts. [`Limits::CONSENSUS`] is the set every node uses; a different set
 //! is only for tools and tests.
+//!
+//! The VM's run-time constants live here too, after the limits: the
+//! deterministic stack limit and frame overhead (consensus rules, part of the
+//! gas specification: the cost table's hash covers them), and the engine's
+//! own capacities, which bind only modules that were not instrumented (an
+//! instrumented module reaches the injected limits first).
 
 /// The static limits checked at upload. See the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,3 +262,47 @@ impl Limit {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Run-time constants.
+
+/// The deterministic stack limit, in units (one unit is one value slot).
+///
+/// A call whose frame would take the stack height above this traps with
+/// *stack exhausted*. 128 Ki units is 1 MiB of 8-byte slots; a typical Rust
+/// function frame is 10 to 50 units, so recursion depth is in the thousands.
+/// A consensus rule, written into every instrumented module.
+pub const STACK_LIMIT: u32 = 128 * 1024;
+
+/// Units every frame takes besides its parameters, locals and operands: the
+/// return address, the frame's bookkeeping and the instrumenter's own locals.
+/// A consensus rule, written into every instrumented module.
+pub const FRAME_OVERHEAD: u32 = 4;
+
+/// Bytes in a WebAssembly page.
+pub const PAGE_SIZE: usize = 64 * 1024;
+
+/// The most pages a memory may have in the engine: 1 GiB. WebAssembly
+/// allows 4 GiB; instrumented modules are held far below either
+/// ([`Limits::memory_pages`]), but the engine also runs modules that were
+/// not instrumented, and a bad one must not exhaust the host's memory:
+/// `memory.grow` returns -1 beyond this, and a larger initial memory does
+/// not instantiate.
+pub const MAX_MEMORY_PAGES: u64 = 16_384;
+
+/// The most elements a table may have in the engine (8 MiB of elements),
+/// for the same reason: `table.grow` returns -1 beyond it, and a larger
+/// initial table does not instantiate. Instrumented modules are held to
+/// [`Limits::table_elements`].
+pub const MAX_TABLE_ELEMENTS: u64 = 1 << 20;
+
+/// Most frames on the executor's frame stack. An instrumented frame costs
+/// at least [`FRAME_OVERHEAD`] units of [`STACK_LIMIT`], so the injected
+/// limit is reached well before this; a module that was not instrumented
+/// traps with *stack exhausted* here.
+pub const MAX_FRAMES: usize = STACK_LIMIT as usize + 1024;
+
+/// Value slots the executor's value stack holds above [`STACK_LIMIT`]'s
+/// worth (and twice the largest frame), for the entry frames (thunk and
+/// callee) that the injected accounting does not count.
+pub const VALUE_STACK_SLACK: usize = 64 * 1024;

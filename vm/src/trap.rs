@@ -29,7 +29,8 @@ pub enum TrapKind {
     StackExhausted,
     /// The gas limit was exceeded.
     OutOfGas,
-    /// A host function failed, with its error code.
+    /// A host function failed, with its error code. The codes are the
+    /// host API's (which names them); the engine itself never makes one.
     Host(u32),
 }
 
@@ -88,7 +89,9 @@ impl TrapKind {
 impl fmt::Display for TrapKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TrapKind::Host(code) => write!(f, "host error {code}"),
+            // The host API names its codes (the engine does not know
+            // them): `gasworks_host_api::docs::trap_name`.
+            TrapKind::Host(code) => write!(f, "host trap {code}"),
             other => f.write_str(other.name()),
         }
     }

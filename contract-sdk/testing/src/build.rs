@@ -1,7 +1,9 @@
 //! Building a contract crate to wasm from a test.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, PoisonError};
 
 /// Why a build failed.
 #[derive(Debug)]
@@ -74,11 +76,49 @@ pub fn ensure_wasm32_target(crate_dir: &Path) -> Result<(), BuildError> {
 /// integration test. `RUSTFLAGS` and its variants are cleared, so that the
 /// contract's own `.cargo/config.toml` and profile decide the flags.
 ///
+/// The build runs once per test binary for each crate, target directory
+/// and name: later calls (from the other tests of the binary, which cargo
+/// runs in parallel) wait for the first and get its result, instead of
+/// each running cargo again. [`rebuild_wasm`] always runs cargo.
+///
 /// # Errors
 ///
 /// [`BuildError`] when cargo cannot run or the build fails (with cargo's
 /// output).
 pub fn build_wasm(crate_dir: &Path, target_dir: &Path, name: &str) -> Result<PathBuf, BuildError> {
+    type Key = (PathBuf, PathBuf, String);
+    static BUILT: Mutex<BTreeMap<Key, Result<PathBuf, String>>> = Mutex::new(BTreeMap::new());
+    // Held during the build: a second test asking for the same contract
+    // waits for it (cargo would make it wait on the target directory's lock
+    // anyway); a test that panicked while holding it built nothing wrong.
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    let key = (
+        crate_dir.to_path_buf(),
+        target_dir.to_path_buf(),
+        name.to_string(),
+    );
+    let result = match built.get(&key) {
+        Some(result) => result.clone(),
+        None => {
+            let result = rebuild_wasm(crate_dir, target_dir, name).map_err(|e| e.0);
+            built.insert(key, result.clone());
+            result
+        }
+    };
+    result.map_err(BuildError)
+}
+
+/// [`build_wasm`] without the cache: runs cargo every time (for a test that
+/// changes a contract's sources and builds it again).
+///
+/// # Errors
+///
+/// As [`build_wasm`].
+pub fn rebuild_wasm(
+    crate_dir: &Path,
+    target_dir: &Path,
+    name: &str,
+) -> Result<PathBuf, BuildError> {
     ensure_wasm32_target(crate_dir)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)

@@ -14,6 +14,11 @@
 //! assert_eq!(outcome.gas_used(), 81_234);
 //! ```
 //!
+//! With the typed reference `#[contract]` generates, the compiler checks
+//! arguments and results: `chain.invoke(alice, CounterRef::new(counter).increment(5))`
+//! returns a [`TypedOutcome`] whose `unwrap()` is the method's result; and
+//! [`Outcome::events`] reads events back as their `#[derive(Event)]` types.
+//!
 //! Every call made through [`TestChain`] checks that its gas is exact: the
 //! same call with a gas limit of exactly `gas_used` gives the same receipt,
 //! and with one unit less runs out of gas ([`TestChain::check_exact_gas`]).
@@ -31,6 +36,7 @@ mod build;
 mod golden;
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,10 +45,12 @@ use gasworks_host_api::{
     BlockEnv, CallRequest, DebugInfo, DeployError, Event, HostTrap, MemoryStorage, Receipt,
     Runtime, StorageBackend,
 };
+use gasworks_sdk::call::Call;
+use gasworks_sdk::events::{Event as SdkEvent, EventDecodeError};
 use gasworks_sdk::storage::{Item, Map, StorageKey};
 
 pub use borsh;
-pub use build::{BuildError, WASM_TARGET, build_wasm, ensure_wasm32_target};
+pub use build::{BuildError, WASM_TARGET, build_wasm, ensure_wasm32_target, rebuild_wasm};
 pub use gasworks_host_api as host;
 pub use gasworks_sdk as sdk;
 pub use gasworks_sdk::Address;
@@ -76,10 +84,6 @@ pub fn load_wasm(path: impl AsRef<Path>) -> Vec<u8> {
             path.display()
         )
     })
-}
-
-fn host_address(address: Address) -> gasworks_host_api::Address {
-    gasworks_host_api::Address(address.0)
 }
 
 /// A chain for tests: a [`Runtime`] with deployed contracts, committed
@@ -159,7 +163,7 @@ impl TestChain {
     ///
     /// The [`DeployError`].
     pub fn deploy_at(&mut self, address: Address, wasm: &[u8]) -> Result<(), DeployError> {
-        self.runtime.deploy(host_address(address), wasm).map(|_| ())
+        self.runtime.deploy(address, wasm).map(|_| ())
     }
 
     /// Calls `method` of `contract` with `args` (a tuple of the arguments:
@@ -176,6 +180,20 @@ impl TestChain {
         self.call_raw(from, contract, method, input)
     }
 
+    /// [`TestChain::call`] with its own gas limit instead of
+    /// [`TestChain::gas_limit`].
+    pub fn call_with_gas_limit<A: BorshSerialize + ?Sized>(
+        &mut self,
+        from: Address,
+        contract: Address,
+        method: &str,
+        args: &A,
+        gas_limit: u64,
+    ) -> Outcome {
+        let input = gasworks_sdk::call::encode_input(method, args);
+        self.commit(self.run(from, contract, method, input, gas_limit))
+    }
+
     /// Calls `contract` with a raw input (labelled `label` in reports) and
     /// commits its changes when it succeeds.
     pub fn call_raw(
@@ -185,11 +203,39 @@ impl TestChain {
         label: &str,
         input: Vec<u8>,
     ) -> Outcome {
-        let outcome = self.simulate_raw(from, contract, label, input);
+        self.commit(self.run(from, contract, label, input, self.gas_limit))
+    }
+
+    /// Applies a successful outcome's changes to the committed state.
+    fn commit(&mut self, outcome: Outcome) -> Outcome {
         if outcome.receipt.is_success() {
             Arc::make_mut(&mut self.storage).apply(&outcome.receipt.changes);
         }
         outcome
+    }
+
+    /// Makes a typed call, signed by `from`, and commits its changes when it
+    /// succeeds: `chain.invoke(alice, CounterRef::new(counter).increment(5))`
+    /// (the reference is what `#[contract]` generates; the compiler checks
+    /// the arguments and the result type against the method). The call's
+    /// gas limit is the one set with `Call::with_gas_limit`, or
+    /// [`TestChain::gas_limit`].
+    pub fn invoke<R: BorshDeserialize>(&mut self, from: Address, call: Call<R>) -> TypedOutcome<R> {
+        let gas_limit = call.gas_limit().unwrap_or(self.gas_limit);
+        let (contract, method) = (call.contract(), call.method());
+        let outcome = self.run(from, contract, method, call.into_input(), gas_limit);
+        TypedOutcome::new(self.commit(outcome))
+    }
+
+    /// Like [`TestChain::invoke`], without committing anything.
+    pub fn simulate_invoke<R: BorshDeserialize>(
+        &self,
+        from: Address,
+        call: Call<R>,
+    ) -> TypedOutcome<R> {
+        let gas_limit = call.gas_limit().unwrap_or(self.gas_limit);
+        let (contract, method) = (call.contract(), call.method());
+        TypedOutcome::new(self.run(from, contract, method, call.into_input(), gas_limit))
     }
 
     /// Like [`TestChain::call`], without committing anything.
@@ -201,21 +247,23 @@ impl TestChain {
         args: &A,
     ) -> Outcome {
         let input = gasworks_sdk::call::encode_input(method, args);
-        self.simulate_raw(from, contract, method, input)
+        self.run(from, contract, method, input, self.gas_limit)
     }
 
-    fn simulate_raw(
+    /// Runs a call without committing it, checking its gas is exact.
+    fn run(
         &self,
         from: Address,
         contract: Address,
         label: &str,
         input: Vec<u8>,
+        gas_limit: u64,
     ) -> Outcome {
         let mut request = CallRequest {
-            origin: host_address(from),
-            contract: host_address(contract),
+            origin: from,
+            contract,
             input,
-            gas_limit: self.gas_limit,
+            gas_limit,
         };
         let (receipt, debug) = self.execute(&request);
         if self.check_exact_gas && receipt.trap != Some(TrapKind::OutOfGas) && receipt.gas_used > 0
@@ -334,19 +382,24 @@ impl Outcome {
         self.receipt.gas_used
     }
 
-    /// The result, decoded from the return data, or the failure.
+    /// The result, decoded from the return data, or why there is none.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// When the call succeeded but its return data is not one `R`.
-    pub fn result<R: BorshDeserialize>(&self) -> Result<R, Failure> {
-        match self.failure() {
-            Some(failure) => Err(failure),
-            None => Ok(decode(
-                &self.receipt.return_data,
-                &format!("the return data of `{}`", self.label),
-            )),
+    /// [`ResultError::Failed`] when the call failed;
+    /// [`ResultError::BadReturnData`] when it succeeded but its return data
+    /// is not exactly one `R` (the wrong type asked for, or a contract that
+    /// returns something else).
+    pub fn result<R: BorshDeserialize>(&self) -> Result<R, ResultError> {
+        if let Some(failure) = self.failure() {
+            return Err(ResultError::Failed(failure));
         }
+        R::try_from_slice(&self.receipt.return_data).map_err(|error| ResultError::BadReturnData {
+            label: self.label.clone(),
+            expected: std::any::type_name::<R>(),
+            return_data: self.receipt.return_data.clone(),
+            error: error.to_string(),
+        })
     }
 
     /// The result of a call that must succeed.
@@ -354,12 +407,14 @@ impl Outcome {
     /// # Panics
     ///
     /// When the call failed (with the failure: trap kind, panic message and
-    /// location) or its return data is not one `R`.
+    /// location) or its return data is not one `R` (with the type and the
+    /// bytes).
     #[track_caller]
     pub fn unwrap<R: BorshDeserialize>(&self) -> R {
         match self.result() {
             Ok(value) => value,
-            Err(failure) => panic!("`{}` failed: {failure}", self.label),
+            Err(ResultError::Failed(failure)) => panic!("`{}` failed: {failure}", self.label),
+            Err(error) => panic!("{error}"),
         }
     }
 
@@ -403,8 +458,56 @@ impl Outcome {
         })
     }
 
-    /// The events, in emission order.
-    pub fn events(&self) -> &[Event] {
+    /// The events of type `E` (those named `E::NAME`), decoded, in
+    /// emission order, whichever contract emitted them:
+    /// `assert_eq!(outcome.events::<Voted>(), [Voted { voter, proposal }])`.
+    ///
+    /// # Panics
+    ///
+    /// When an event of that name does not decode as an `E` (the message
+    /// says which field); [`Outcome::try_events`] returns the error instead.
+    #[track_caller]
+    pub fn events<E: SdkEvent>(&self) -> Vec<E> {
+        match self.try_events() {
+            Ok(events) => events,
+            Err(error) => panic!("`{}`: {error}", self.label),
+        }
+    }
+
+    /// The events of type `E` emitted by `contract`, decoded, in order.
+    ///
+    /// # Panics
+    ///
+    /// As [`Outcome::events`].
+    #[track_caller]
+    pub fn events_from<E: SdkEvent>(&self, contract: Address) -> Vec<E> {
+        let decoded = self
+            .events_named(E::NAME)
+            .into_iter()
+            .filter(|event| event.contract == contract)
+            .map(|event| E::decode(&event.topics, &event.data))
+            .collect::<Result<Vec<E>, EventDecodeError>>();
+        match decoded {
+            Ok(events) => events,
+            Err(error) => panic!("`{}`: {error}", self.label),
+        }
+    }
+
+    /// The events of type `E`, decoded, in emission order.
+    ///
+    /// # Errors
+    ///
+    /// The first event named `E::NAME` that does not decode as an `E`.
+    pub fn try_events<E: SdkEvent>(&self) -> Result<Vec<E>, EventDecodeError> {
+        self.events_named(E::NAME)
+            .into_iter()
+            .map(|event| E::decode(&event.topics, &event.data))
+            .collect()
+    }
+
+    /// Every event as the receipt holds it (emitting contract, topics,
+    /// data), in emission order.
+    pub fn raw_events(&self) -> &[Event] {
         &self.receipt.events
     }
 
@@ -422,6 +525,105 @@ impl Outcome {
         self.debug.logs.iter().map(|l| l.message.as_str()).collect()
     }
 }
+
+/// The outcome of a typed call ([`TestChain::invoke`]): an [`Outcome`]
+/// (through `Deref`: gas, events, failure, ...) that knows its result type.
+#[derive(Debug, Clone)]
+pub struct TypedOutcome<R> {
+    outcome: Outcome,
+    result: PhantomData<fn() -> R>,
+}
+
+impl<R: BorshDeserialize> TypedOutcome<R> {
+    fn new(outcome: Outcome) -> TypedOutcome<R> {
+        TypedOutcome {
+            outcome,
+            result: PhantomData,
+        }
+    }
+
+    /// The result, or why there is none.
+    ///
+    /// # Errors
+    ///
+    /// As [`Outcome::result`].
+    pub fn result(&self) -> Result<R, ResultError> {
+        self.outcome.result()
+    }
+
+    /// The result of a call that must succeed.
+    ///
+    /// # Panics
+    ///
+    /// As [`Outcome::unwrap`].
+    #[track_caller]
+    pub fn unwrap(&self) -> R {
+        self.outcome.unwrap()
+    }
+
+    /// The untyped outcome.
+    pub fn into_outcome(self) -> Outcome {
+        self.outcome
+    }
+}
+
+impl<R> std::ops::Deref for TypedOutcome<R> {
+    type Target = Outcome;
+
+    fn deref(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+/// Why [`Outcome::result`] has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultError {
+    /// The call failed.
+    Failed(Failure),
+    /// The call succeeded, but its return data does not decode as the type
+    /// asked for.
+    BadReturnData {
+        /// The method called (or the raw call's label).
+        label: String,
+        /// The type asked for.
+        expected: &'static str,
+        /// The return data.
+        return_data: Vec<u8>,
+        /// Borsh's error.
+        error: String,
+    },
+}
+
+impl ResultError {
+    /// The failure, when the call failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            ResultError::Failed(failure) => Some(failure),
+            ResultError::BadReturnData { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for ResultError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResultError::Failed(failure) => write!(f, "the call failed: {failure}"),
+            ResultError::BadReturnData {
+                label,
+                expected,
+                return_data,
+                error,
+            } => write!(
+                f,
+                "`{label}` succeeded, but its return data ({} bytes: {return_data:?}) is not \
+                 one `{expected}`: {error}",
+                return_data.len()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResultError {}
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

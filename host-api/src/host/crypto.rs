@@ -3,11 +3,13 @@
 //!
 //! Inputs are borrowed from guest memory in place (no copy). Every range,
 //! the output's included, is checked before the work; malformed crypto
-//! input is a return code (minus [`CryptoError::code`]), never a trap.
+//! input is a return code (minus the ABI's code, `gasworks_abi::CryptoError`),
+//! never a trap.
 
 use gasworks_vm::trap::TrapKind;
 
 use super::HostCall;
+use crate::codes::guest_crypto_error;
 use crate::crypto::{self, CryptoError};
 
 /// The 64-byte blocks SHA-256 compresses for `len` bytes of data: the data,
@@ -16,9 +18,15 @@ pub(crate) fn sha256_blocks(len: u64) -> u64 {
     (len + 72) / 64
 }
 
-/// What a crypto error returns to the guest: minus its code.
+/// What a crypto error returns to the guest: minus its ABI code
+/// ([`guest_crypto_error`]). The one error without one, `BadSecretKey`,
+/// comes from signing, which no host function does; `i32::MIN` (no code)
+/// if it ever did.
 fn error_code(error: CryptoError) -> i32 {
-    i32::try_from(error.code()).map_or(i32::MIN, |code| -code)
+    match guest_crypto_error(error) {
+        Some(guest) => -(guest.code() as i32),
+        None => i32::MIN,
+    }
 }
 
 /// See the manifest entry `sha256`.

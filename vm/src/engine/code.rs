@@ -264,7 +264,7 @@ macro_rules! define_instr {
         /// One internal instruction. Slots are relative to the frame base;
         /// branch targets are instruction indices in the module's code
         /// (relative to the instruction itself once lowered, see
-        /// `execute::lower`).
+        /// `verify::verify`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Instr {
             /// Trap with this kind (`unreachable`, the stack-exhaustion import).

@@ -19,6 +19,12 @@
 //! - `i64.const N; call $gas` fused into [`Instr::ChargeGas`], a call of the
 //!   gas import with a computed amount into [`Instr::ChargeGasSlot`], and
 //!   `call $stack_exhausted` into a trap.
+//!
+//! Every per-operator step is O(1) (a callee's arity is two index lookups,
+//! not a search of the types), or O(its own immediates) (`br_table`), or
+//! bounded by the static limits (a call's or block's arity). The output is
+//! not trusted: [`compile`] hands it to the verifier ([`verify::verify`])
+//! before it may run.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +36,7 @@ use wasmparser::{
 
 use super::code::{Instr, REF_NULL, Slot};
 use super::execute::Op;
+use super::verify::{self, Code};
 use super::{CompileError, Export};
 use crate::instrument::{GAS_FUNCTION, METERING_MODULE, STACK_EXHAUSTED_FUNCTION};
 use crate::trap::TrapKind;
@@ -111,8 +118,8 @@ pub(crate) struct DataSegment {
 /// A compiled module: internal code plus what instantiation needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    /// The code, executable after [`super::execute::lower`].
-    pub code: Vec<Op>,
+    /// The code, verified and lowered ([`verify`]): what runs.
+    pub code: Code,
     pub br_tables: Vec<u32>,
     pub signatures: Vec<Signature>,
     pub imports: Vec<Import>,
@@ -153,23 +160,35 @@ fn invalid(e: wasmparser::BinaryReaderError) -> CompileError {
     }
 }
 
-fn unsupported(what: &str, offset: u64) -> CompileError {
-    CompileError::Unsupported {
-        what: what.to_string(),
-        offset,
-    }
+fn unsupported(what: &'static str, offset: u64) -> CompileError {
+    CompileError::Unsupported { what, offset }
+}
+
+/// A failure that a validated module cannot cause (a bug in the engine).
+fn internal(what: &'static str, offset: u64) -> CompileError {
+    CompileError::Internal { what, offset }
 }
 
 /// Compiles `wasm` (an instrumented module, or any module of the accepted
-/// profile without imports other than host functions).
+/// profile without imports other than host functions): translates it, then
+/// verifies and lowers the code ([`verify::verify`]).
 pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
+    let (mut compiled, code) = translate(wasm)?;
+    // Nothing runs that the verifier has not checked.
+    compiled.code = verify::verify(code, &compiled)?;
+    Ok(compiled)
+}
+
+/// Translates `wasm`: the module with its code not yet verified (empty),
+/// and the code, branch targets absolute.
+pub(crate) fn translate(wasm: &[u8]) -> Result<(Compiled, Vec<Op>), CompileError> {
     let mut validator = Validator::new_with_features(crate::instrument::accepted_features());
     let mut allocations = FuncValidatorAllocations::default();
     let mut types: Vec<u32> = Vec::new(); // type index -> canonical signature id
-    let mut signatures: Vec<Signature> = Vec::new();
+    let mut signature_ids: BTreeMap<Signature, u32> = BTreeMap::new();
     let mut type_list: Vec<wasmparser::FuncType> = Vec::new();
     let mut compiled = Compiled {
-        code: Vec::new(),
+        code: Code::default(),
         br_tables: Vec::new(),
         signatures: Vec::new(),
         imports: Vec::new(),
@@ -185,39 +204,47 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
         stack_global: None,
     };
     let mut defined_types: Vec<u32> = Vec::new();
+    let mut code: Vec<Op> = Vec::new();
     let mut body_index = 0usize;
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
+        // The validator sees each section first, so that an invalid module
+        // is refused with the validator's message and offset, and what the
+        // decoding below finds is either outside the engine's profile or a
+        // bug.
+        let validated = validator.payload(&payload).map_err(invalid)?;
         match &payload {
             Payload::TypeSection(reader) => {
-                for group in reader.clone() {
-                    let group = group.map_err(invalid)?;
+                for group in reader.clone().into_iter_with_offsets() {
+                    let (offset, group) = group.map_err(invalid)?;
                     for sub in group.types() {
                         let CompositeInnerType::Func(func) = &sub.composite_type.inner else {
-                            return Err(unsupported("a non-function type", 0));
+                            return Err(unsupported("a type that is not a function type", offset));
                         };
                         let signature = Signature {
                             params: func.params().to_vec(),
                             results: func.results().to_vec(),
                         };
-                        let id = match signatures.iter().position(|s| *s == signature) {
-                            Some(id) => id as u32,
-                            None => {
-                                signatures.push(signature);
-                                (signatures.len() - 1) as u32
-                            }
-                        };
+                        // Canonical ids by an ordered map: O(log types) per
+                        // type, not a scan of the types so far.
+                        let next = compiled.signatures.len() as u32;
+                        let id = *signature_ids
+                            .entry(signature)
+                            .or_insert_with_key(|signature| {
+                                compiled.signatures.push(signature.clone());
+                                next
+                            });
                         types.push(id);
                         type_list.push(func.clone());
                     }
                 }
             }
             Payload::ImportSection(reader) => {
-                for import in reader.clone().into_imports() {
-                    let import = import.map_err(invalid)?;
+                for import in reader.clone().into_imports_with_offsets() {
+                    let (offset, import) = import.map_err(invalid)?;
                     let TypeRef::Func(ty) = import.ty else {
-                        return Err(unsupported("an import that is not a function", 0));
+                        return Err(unsupported("an import that is not a function", offset));
                     };
                     let kind = match (import.module, import.name) {
                         (METERING_MODULE, GAS_FUNCTION) => ImportKind::Gas,
@@ -229,10 +256,10 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
                     };
                     let signature = *types
                         .get(ty as usize)
-                        .ok_or_else(|| unsupported("an import with an unknown type", 0))?;
+                        .ok_or_else(|| internal("an import's type out of range", offset))?;
                     let func_type = type_list
                         .get(ty as usize)
-                        .ok_or_else(|| unsupported("an import with an unknown type", 0))?;
+                        .ok_or_else(|| internal("an import's type out of range", offset))?;
                     let canonical = match kind {
                         ImportKind::Gas => {
                             func_type.params() == [wasmparser::ValType::I64]
@@ -244,7 +271,10 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
                         ImportKind::Host { .. } => true,
                     };
                     if !canonical {
-                        return Err(unsupported("a metering import with another signature", 0));
+                        return Err(unsupported(
+                            "a metering import with another signature than the instrumenter's",
+                            offset,
+                        ));
                     }
                     compiled.imports.push(Import { kind, signature });
                 }
@@ -276,14 +306,19 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
                 }
             }
             Payload::ExportSection(reader) => {
-                for export in reader.clone() {
-                    let export = export.map_err(invalid)?;
+                for export in reader.clone().into_iter_with_offsets() {
+                    let (offset, export) = export.map_err(invalid)?;
                     let value = match export.kind {
                         ExternalKind::Func => Export::Function(export.index),
                         ExternalKind::Memory => Export::Memory,
                         ExternalKind::Global => Export::Global(export.index),
                         ExternalKind::Table => Export::Table(export.index),
-                        _ => return Err(unsupported("an export kind", 0)),
+                        _ => {
+                            return Err(unsupported(
+                                "an export that is not a function, memory, global or table",
+                                offset,
+                            ));
+                        }
                     };
                     compiled.exports.insert(export.name.to_string(), value);
                 }
@@ -338,22 +373,23 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
             }
             _ => {}
         }
-        match validator.payload(&payload).map_err(invalid)? {
+        match validated {
             ValidPayload::Func(to_validate, body) => {
+                let offset = body.range().start;
                 let type_index = *defined_types
                     .get(body_index)
-                    .ok_or_else(|| unsupported("a body without a function", 0))?;
+                    .ok_or_else(|| internal("a body without a function", offset))?;
                 body_index += 1;
                 let ty = type_list
                     .get(type_index as usize)
-                    .ok_or_else(|| unsupported("a function type", 0))?;
+                    .ok_or_else(|| internal("a function's type out of range", offset))?;
                 let signature = *types
                     .get(type_index as usize)
-                    .ok_or_else(|| unsupported("a function type", 0))?;
+                    .ok_or_else(|| internal("a function's type out of range", offset))?;
                 let mut func_validator =
                     to_validate.into_validator(std::mem::take(&mut allocations));
                 let mut translator =
-                    Translator::new(&mut compiled, &types, &type_list, &defined_types);
+                    Translator::new(&mut compiled, &mut code, &types, &type_list, &defined_types);
                 let function = translator.translate(&mut func_validator, ty, signature, &body)?;
                 compiled.max_frame_slots = compiled.max_frame_slots.max(function.frame_slots);
                 compiled.functions.push(function);
@@ -364,10 +400,7 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
         }
     }
     // A sentinel after the last function: execution never gets here.
-    compiled
-        .code
-        .push(Op::new(Instr::Trap(TrapKind::Unreachable)));
-    compiled.signatures = signatures;
+    code.push(Op::new(Instr::Trap(TrapKind::Unreachable)));
     let instrumented = compiled
         .imports
         .iter()
@@ -375,11 +408,12 @@ pub(crate) fn compile(wasm: &[u8]) -> Result<Compiled, CompileError> {
     if instrumented && !compiled.globals.is_empty() {
         compiled.stack_global = Some(compiled.globals.len() as u32 - 1);
     }
-    Ok(compiled)
+    Ok((compiled, code))
 }
 
 fn const_init(expr: &ConstExpr<'_>) -> Result<Init, CompileError> {
     let mut reader = expr.get_operators_reader();
+    let offset = reader.original_position();
     let op = reader.read().map_err(invalid)?;
     Ok(match op {
         Operator::I32Const { value } => Init::Value(u64::from(value as u32)),
@@ -387,7 +421,12 @@ fn const_init(expr: &ConstExpr<'_>) -> Result<Init, CompileError> {
         Operator::GlobalGet { global_index } => Init::Global(global_index),
         Operator::RefNull { .. } => Init::Value(REF_NULL),
         Operator::RefFunc { function_index } => Init::Func(function_index),
-        _ => return Err(unsupported("a constant expression", 0)),
+        _ => {
+            return Err(unsupported(
+                "a constant expression other than one constant, global.get, ref.null or ref.func",
+                offset,
+            ));
+        }
     })
 }
 
@@ -427,6 +466,9 @@ const MAX_LAZY: usize = 16;
 
 struct Translator<'a> {
     out: &'a mut Compiled,
+    /// The module's code so far (all functions translated before this one,
+    /// then this one's).
+    code: &'a mut Vec<Op>,
     types: &'a [u32],
     type_list: &'a [wasmparser::FuncType],
     defined_types: &'a [u32],
@@ -454,12 +496,14 @@ struct Translator<'a> {
 impl<'a> Translator<'a> {
     fn new(
         out: &'a mut Compiled,
+        code: &'a mut Vec<Op>,
         types: &'a [u32],
         type_list: &'a [wasmparser::FuncType],
         defined_types: &'a [u32],
     ) -> Self {
         Translator {
             out,
+            code,
             types,
             type_list,
             defined_types,
@@ -476,11 +520,11 @@ impl<'a> Translator<'a> {
     }
 
     fn pc(&self) -> usize {
-        self.out.code.len()
+        self.code.len()
     }
 
     fn emit(&mut self, instr: Instr) {
-        self.out.code.push(Op::new(instr));
+        self.code.push(Op::new(instr));
     }
 
     /// The slot of stack position `position`.
@@ -654,23 +698,22 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// Parameter and result counts of function `function` (imports first):
+    /// two index lookups, O(1) whatever the number of types (the type
+    /// section's signatures are known before any body is translated).
     fn function_arity(&self, function: u32) -> (u32, u32) {
-        let signature = self.out.function_signature(function).or_else(|| {
-            // A function defined later in this module.
-            let imported = self.out.imports.len() as u32;
-            let ty = self.defined_types.get((function - imported) as usize)?;
-            self.types.get(*ty as usize).copied()
-        });
-        let signature = signature.and_then(|id| {
-            // Signatures are finalised at the end; look them up by type.
-            self.type_list
-                .iter()
-                .zip(self.types)
-                .find(|(_, sig)| **sig == id)
-                .map(|(t, _)| t)
-        });
+        let imported = self.out.imports.len() as u32;
+        let signature = match function.checked_sub(imported) {
+            None => self.out.imports.get(function as usize).map(|i| i.signature),
+            // A defined function, maybe defined after the one translated.
+            Some(defined) => self
+                .defined_types
+                .get(defined as usize)
+                .and_then(|ty| self.types.get(*ty as usize).copied()),
+        };
         signature
-            .map(|t| (t.params().len() as u32, t.results().len() as u32))
+            .and_then(|id| self.out.signatures.get(id as usize))
+            .map(|s| (s.params.len() as u32, s.results.len() as u32))
             .unwrap_or((0, 0))
     }
 
@@ -729,7 +772,7 @@ impl<'a> Translator<'a> {
         for patch in patches {
             match patch {
                 Patch::Instr(at) => {
-                    if let Some(t) = self.out.code[at].instr.target_mut() {
+                    if let Some(t) = self.code[at].instr_mut().target_mut() {
                         *t = target;
                     }
                 }
@@ -741,7 +784,7 @@ impl<'a> Translator<'a> {
     /// The last instruction emitted, when no label lies after it.
     fn last_instruction(&self) -> Option<&Instr> {
         if self.pc() > self.label_pc {
-            self.out.code.last().map(|op| &op.instr)
+            self.code.last().map(Op::instr_ref)
         } else {
             None
         }
@@ -761,7 +804,7 @@ impl<'a> Translator<'a> {
             return None;
         }
         let imm = immediate(value)?;
-        self.out.code.pop();
+        self.code.pop();
         Some(imm)
     }
 
@@ -784,10 +827,9 @@ impl<'a> Translator<'a> {
             return false;
         }
         match self
-            .out
             .code
             .last_mut()
-            .and_then(|op| op.instr.result_slot_mut())
+            .and_then(|op| op.instr_mut().result_slot_mut())
         {
             Some(dst) if *dst == src => {
                 *dst = local;
@@ -801,17 +843,17 @@ impl<'a> Translator<'a> {
     /// so far (after the entry charge), by one [`Instr::StackEnter`].
     fn fuse_stack_prologue(&mut self) {
         let mut start = self.entry;
-        if let Some(Instr::ChargeGas(_)) = self.out.code.get(start).map(|op| op.instr) {
+        if let Some(Instr::ChargeGas(_)) = self.code.get(start).map(Op::instr) {
             start += 1;
         }
-        let end = self.out.code.len();
-        let Some(window) = self.out.code.get(start..end) else {
+        let end = self.code.len();
+        let Some(window) = self.code.get(start..end) else {
             return;
         };
         let Ok(code) = <&[Op; 6]>::try_from(window) else {
             return;
         };
-        let fused = match code.map(|op| op.instr) {
+        let fused = match code.map(|op| op.instr()) {
             // `global.get; i32.const F; i32.add; local.tee b; global.set;
             // local.get b; i32.const L; i32.gt_u; if; call $stack_exhausted;
             // end`, as the compiler folds it (the constant into the
@@ -855,8 +897,8 @@ impl<'a> Translator<'a> {
             }
             _ => return,
         };
-        self.out.code.truncate(start);
-        self.out.code.push(Op::new(fused));
+        self.code.truncate(start);
+        self.code.push(Op::new(fused));
         self.label_pc = self.pc();
     }
 
@@ -880,7 +922,7 @@ impl<'a> Translator<'a> {
                 ImportKind::Gas => {
                     let amount = self.top(0);
                     // `i64.const N; call $gas` with no label in between.
-                    let fused = match self.out.code.last().map(|op| &op.instr) {
+                    let fused = match self.code.last().map(Op::instr_ref) {
                         Some(Instr::Const { dst, value })
                             if *dst == amount
                                 && amount >= self.locals
@@ -892,7 +934,7 @@ impl<'a> Translator<'a> {
                     };
                     match fused {
                         Some(value) => {
-                            self.out.code.pop();
+                            self.code.pop();
                             self.emit(Instr::ChargeGas(value));
                         }
                         None => self.emit(Instr::ChargeGasSlot(amount)),

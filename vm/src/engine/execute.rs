@@ -1,6 +1,7 @@
 //! The executor: runs internal code on the engine's own stacks.
 //!
-//! **Threaded code.** Compiled code is lowered ([`lower`]) into [`Op`]s, each
+//! **Threaded code.** Compiled code is lowered by the verifier
+//! ([`super::verify::verify`]) into [`Op`]s, each
 //! an instruction paired with the address of its handler, the function that
 //! runs it. Every handler ends by calling the handler of the next
 //! instruction in tail position, so each instruction has its own indirect
@@ -14,11 +15,11 @@
 //! `Cargo.toml`), so the native stack does not grow per instruction; the
 //! test `threaded_dispatch_keeps_the_native_stack_flat`, the spec and
 //! differential suites (after every call that returns) and
-//! `tests/engine_review.rs` (every handler kind, returns and traps) check
-//! it. Builds that cannot rely on that (the
-//! fuzzer's, with coverage instrumentation) enable the `portable-dispatch`
-//! feature: each handler returns the next op to a loop in [`run`] instead,
-//! with the same handler bodies.
+//! `tests/engine_executor.rs` (every handler kind, returns and traps) check
+//! it. Builds that cannot rely on that (unoptimised or debug builds, chosen
+//! by the build script; the fuzzer's, with coverage instrumentation, by the
+//! `portable-dispatch` feature) get the dispatch loop: each handler returns
+//! the next op to a loop in [`run`] instead, with the same handler bodies.
 //!
 //! Calls push a frame record on the frame stack and move the frame pointer
 //! within the value stack; nothing recurses natively per WebAssembly call, so
@@ -27,12 +28,29 @@
 //! above anything an instrumented module can reach, and trap with *stack
 //! exhausted* too when a module that was not instrumented exceeds them.
 //!
-//! Safety: the only `unsafe` in the workspace is here, for unchecked access
-//! to frame slots, to instructions and to linear memory after its bounds
-//! check, each with its invariant stated at the site. Frame room is checked
-//! once per call (`enter`); memory accesses are checked against the length
-//! held in a register, which every handler that can change the memory
-//! reloads; table and global accesses stay checked.
+//! Safety: the VM's only `unsafe` is here, for unchecked access to frame
+//! slots, to instructions and to linear memory after its bounds check, each
+//! with its invariant stated at the site. (The one other place in the
+//! workspace is the contract SDK, which runs inside contracts, not in a
+//! node: `contract-sdk/src/sys.rs` declares the host imports, which Rust
+//! calls through `unsafe extern`, and `contract-sdk/src/heap.rs` implements
+//! the contract's global allocator, an `unsafe impl GlobalAlloc`.) The
+//! invariants on code and frames are the verifier's rules
+//! (`verify::verify`, which refuses code that breaks one), not promises of
+//! the compiler. Frame room is checked once per call (`enter`); memory
+//! accesses are checked against the length held in a register, which every
+//! handler that can change the memory reloads; table and global accesses
+//! stay checked.
+//!
+//! **Which dispatch.** The threaded dispatch needs tail calls that only
+//! optimised code makes jumps; the build script (`vm/build.rs`) chooses it
+//! only for opt-level 2 or 3 without debug assertions, and otherwise the
+//! dispatch loop (the `portable-dispatch` feature forces the loop). So an
+//! embedder's debug build of the VM (opt-level 0, debug assertions) runs
+//! the loop and keeps a flat native stack; [`super::dispatch`] says which
+//! a build has. Setting `-C opt-level=0` through `RUSTFLAGS` alone (without
+//! the profile) is not seen by the build script: use the profile, or the
+//! feature.
 
 #![allow(unsafe_code)]
 
@@ -40,22 +58,15 @@ use std::any::Any;
 use std::cell::RefCell;
 
 use super::code::{FromSlot, Instr, REF_NULL, Slot, ToSlot};
-use super::compile::{Compiled, Function, ImportKind};
-use super::{Caller, HostFunc, Instance, PAGE_SIZE};
+use super::compile::{Compiled, Function};
+use super::{Binding, Caller, HostFunc, Instance, PAGE_SIZE};
 use crate::trap::TrapKind;
 
-/// Most frames on the frame stack. An instrumented frame costs at least
-/// `FRAME_OVERHEAD` units of `STACK_LIMIT`, so the injected limit is reached
-/// well before this.
-pub(crate) const MAX_FRAMES: usize = (crate::instrument::STACK_LIMIT as usize) + 1024;
-
-/// Value slots above the injected limit's worth, for the entry frames (thunk
-/// and callee) that the injected accounting does not count.
-const SLACK_SLOTS: usize = 64 * 1024;
+use crate::limits::{MAX_FRAMES, STACK_LIMIT, VALUE_STACK_SLACK};
 
 /// Value-stack capacity for a module whose largest frame is `max_frame`.
 pub(crate) fn stack_capacity(max_frame: u32) -> usize {
-    crate::instrument::STACK_LIMIT as usize + 2 * max_frame as usize + SLACK_SLOTS
+    STACK_LIMIT as usize + 2 * max_frame as usize + VALUE_STACK_SLACK
 }
 
 /// How many value stacks a thread keeps for reuse.
@@ -133,6 +144,15 @@ impl Gas {
     }
 }
 
+/// How this build passes control between handlers (see [`Dispatch`]).
+pub(crate) fn dispatch() -> super::Dispatch {
+    if cfg!(gasworks_threaded) {
+        super::Dispatch::Threaded
+    } else {
+        super::Dispatch::Loop
+    }
+}
+
 /// How a run ends: returned from the entry function, or trapped.
 pub(crate) type Exit = Result<(), TrapKind>;
 
@@ -144,15 +164,16 @@ pub(crate) type Handler =
 
 /// What a handler returns: how the run ended (the handler that ends it
 /// returns, and every handler before it returns that by its tail call).
-#[cfg(not(feature = "portable-dispatch"))]
+#[cfg(gasworks_threaded)]
 pub(crate) type Flow = Exit;
 
-/// What a handler returns with the `portable-dispatch` feature: the next
-/// op and the machine state for the dispatch loop in `execute`, or how the
-/// run ended. For builds in which tail calls may stay calls (sanitizers,
-/// coverage instrumentation, unoptimised code): slower, and the native
-/// stack stays flat whatever the compiler does.
-#[cfg(feature = "portable-dispatch")]
+/// What a handler returns with the dispatch loop (builds in which tail
+/// calls may stay calls: unoptimised or debug builds, chosen by
+/// `vm/build.rs`; sanitizers and coverage instrumentation, by the
+/// `portable-dispatch` feature): the next op and the machine state for the
+/// loop in [`run`], or how the run ended. Slower, and the native stack
+/// stays flat whatever the compiler does.
+#[cfg(not(gasworks_threaded))]
 pub(crate) enum Flow {
     Next(*const Op, *mut u64, u64, *mut u8, u64),
     Done(Exit),
@@ -161,33 +182,62 @@ pub(crate) enum Flow {
 /// The flow that ends the run with `exit`.
 #[inline(always)]
 fn done(exit: Exit) -> Flow {
-    #[cfg(not(feature = "portable-dispatch"))]
+    #[cfg(gasworks_threaded)]
     return exit;
-    #[cfg(feature = "portable-dispatch")]
+    #[cfg(not(gasworks_threaded))]
     return Flow::Done(exit);
 }
 
-/// An executable instruction: the instruction with its handler. The
-/// compiler emits ops with no handler yet; [`lower`] gives them theirs.
-/// After lowering, branch targets are relative to the op's own position
-/// (two's complement in the `u32` target field); `br_table` entries and
-/// call entries stay absolute.
+/// An executable instruction: the instruction with its handler.
+///
+/// The compiler emits ops without a handler ([`Op::new`]: one that traps)
+/// and edits their instructions as it fuses them; only the verifier gives
+/// ops their handlers ([`super::verify::verify`], through [`Op::lowered`]),
+/// from instructions it has checked, in place, in the same buffer. Once
+/// verified, ops live in [`super::verify::Code`], which lends them out
+/// read-only: nothing changes an op after verification, and its handler
+/// relies on its variant. After lowering, branch targets are relative to
+/// the op's own position (two's complement in the `u32` target field);
+/// `br_table` entries and call entries are absolute.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     handler: Handler,
-    /// The instruction. The compiler edits it before lowering; after
-    /// [`lower`] (which runs once) it must not change: its handler relies
-    /// on its variant.
-    pub instr: Instr,
+    instr: Instr,
 }
 
 impl Op {
-    /// An op for `instr`, to be lowered.
-    pub fn new(instr: Instr) -> Op {
+    /// An op for `instr`, not verified yet: its handler traps.
+    pub(super) fn new(instr: Instr) -> Op {
         Op {
             handler: unreachable_op,
             instr,
         }
+    }
+
+    /// The op running `instr` (lowered: branch targets relative), with
+    /// the handler of its variant that makes the charges `fuse` says its
+    /// destinations begin with.
+    pub(super) fn lowered(instr: Instr, fuse: Fuse) -> Op {
+        Op {
+            handler: handler_of(&instr, fuse),
+            instr,
+        }
+    }
+
+    /// The instruction.
+    pub(super) fn instr(&self) -> Instr {
+        self.instr
+    }
+
+    /// The instruction, by reference.
+    pub(super) fn instr_ref(&self) -> &Instr {
+        &self.instr
+    }
+
+    /// The instruction, for the compiler to edit before verification (an
+    /// op in [`super::verify::Code`] cannot be reached mutably).
+    pub(super) fn instr_mut(&mut self) -> &mut Instr {
+        &mut self.instr
     }
 }
 
@@ -197,8 +247,8 @@ impl std::fmt::Debug for Op {
     }
 }
 
-/// Lowers compiled code in place: gives each op its handler and makes
-/// branch targets relative.
+/// Which destinations of a branch (or call) begin with a `ChargeGas` that
+/// its handler makes itself (see [`super::verify::verify`], which decides).
 ///
 /// Branches whose destination begins with a gas charge (a metered block's
 /// head: the loop head after a back edge, the block after a `br_if` not
@@ -210,39 +260,12 @@ impl std::fmt::Debug for Op {
 /// begins with a charge (every instrumented function's entry block) makes
 /// that charge too, after setting up the callee's frame, as the callee's
 /// first op would.
-pub(crate) fn lower(code: &mut [Op], functions: &[Function]) {
-    for pc in 0..code.len() {
-        let charges_at = |code: &[Op], at: usize| {
-            matches!(code.get(at).map(|op| op.instr), Some(Instr::ChargeGas(_)))
-        };
-        let mut instr = code[pc].instr;
-        let mut fuse = Fuse::default();
-        if let Some(target) = instr.target_mut() {
-            fuse.taken = charges_at(code, *target as usize);
-            *target = target.wrapping_sub(pc as u32);
-            // A conditional branch not taken goes on to the next op.
-            fuse.next = !matches!(instr, Instr::Br(_)) && charges_at(code, pc + 1);
-        }
-        if let Instr::Call { func, .. } = instr {
-            fuse.taken = functions
-                .get(func as usize)
-                .is_some_and(|callee| charges_at(code, callee.entry as usize));
-        }
-        code[pc] = Op {
-            handler: handler_of(&instr, fuse),
-            instr,
-        };
-    }
-}
-
-/// Which destinations of a branch (or call) begin with a `ChargeGas` that
-/// its handler makes itself.
 #[derive(Debug, Clone, Copy, Default)]
-struct Fuse {
+pub(super) struct Fuse {
     /// The branch target (a call's callee entry).
-    taken: bool,
+    pub taken: bool,
     /// The next op (a conditional branch not taken).
-    next: bool,
+    pub next: bool,
 }
 
 /// A suspended caller.
@@ -269,17 +292,24 @@ pub(crate) struct Exec<'a> {
     context: &'a mut dyn Any,
 }
 
+// The first two invariants are the verifier's rules (`verify::verify`,
+// which checks every op of a module before any can run; the code it
+// returns cannot be changed afterwards), so they do not rest on the
+// compiler being right:
+//
 // CODE INVARIANT: every `ip` a handler receives points into the module's
-// ops: execution starts at a function's entry, every function's code ends in
-// `Return`, every branch target is an op of the same function, and the code
-// ends with a sentinel `Trap` besides.
+// ops: execution starts at a function's entry, no function's code falls
+// through its end (its last op is a `Return`, `Br`, `BrTable` or `Trap`),
+// every branch target and `br_table` entry is an op of the same function,
+// every call names an existing function, and the code ends with a
+// sentinel `Trap` besides (VERIFIED: rules "a target ...", "falls through",
+// "a function index ...").
 //
 // FRAME INVARIANT: while a frame at `fp` runs function `f`, `fp +
 // f.frame_slots <= stack_end` (checked by `enter` before the frame's first
 // instruction; a return goes back to a frame that was checked the same way),
-// and every slot an instruction of `f` names is below `f.frame_slots` (the
-// compiler names only parameters, declared locals, and operand positions it
-// counts in the frame size).
+// and every slot an instruction of `f` names is below `f.frame_slots`, a
+// call's arguments and results included (VERIFIED: rules "a slot ...").
 //
 // MEMORY INVARIANT: `mem` and `len` are the base and length of the
 // instance's linear memory, taken from its latest borrow: handlers that may
@@ -287,10 +317,28 @@ pub(crate) struct Exec<'a> {
 // the bulk memory operations) reload both afterwards, so that no access
 // goes through a pointer older than the last reference to the memory.
 
+/// [`std::hint::unreachable_unchecked`], except that it panics when debug
+/// assertions are on (as wasmi's own does): a debug build that reaches
+/// "unreachable" code reports the broken invariant instead of running on
+/// in undefined behaviour.
+///
+/// # Safety
+///
+/// As `std::hint::unreachable_unchecked`: the call must be unreachable.
+#[inline(always)]
+unsafe fn unreachable_unchecked() -> ! {
+    if cfg!(debug_assertions) {
+        unreachable!("the executor reached code that its invariants rule out (a bug)")
+    }
+    // SAFETY: the caller's (the call is unreachable).
+    unsafe { std::hint::unreachable_unchecked() }
+}
+
 /// Reads a frame slot.
 macro_rules! get {
     ($fp:ident, $s:expr) => {
-        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT).
+        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT: the
+        // verifier's rule "a slot is below its frame's size").
         unsafe { *$fp.add($s as usize) }
     };
 }
@@ -299,7 +347,8 @@ macro_rules! get {
 macro_rules! set {
     ($fp:ident, $s:expr, $v:expr) => {{
         let value: u64 = $v;
-        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT).
+        // SAFETY: `$s` is below the frame's size (FRAME INVARIANT: the
+        // verifier's rule "a slot is below its frame's size").
         unsafe { *$fp.add($s as usize) = value }
     }};
 }
@@ -309,13 +358,13 @@ macro_rules! set {
 macro_rules! next {
     ($ip:expr, $fp:expr, $gas:expr, $mem:expr, $len:expr, $st:expr) => {{
         let ip: *const Op = $ip;
-        #[cfg(not(feature = "portable-dispatch"))]
+        #[cfg(gasworks_threaded)]
         {
             // SAFETY: `ip` is an op of the module (CODE INVARIANT).
             let handler = unsafe { (*ip).handler };
             return handler(ip, $fp, $gas, $mem, $len, $st);
         }
-        #[cfg(feature = "portable-dispatch")]
+        #[cfg(not(gasworks_threaded))]
         {
             let _: &mut Exec<'_> = $st;
             return Flow::Next(ip, $fp, $gas, $mem, $len);
@@ -326,7 +375,8 @@ macro_rules! next {
 /// The op after `$ip`.
 macro_rules! step {
     ($ip:expr) => {
-        // SAFETY: a non-final op is followed by another (CODE INVARIANT).
+        // SAFETY: a non-final op is followed by another (CODE INVARIANT: the
+        // verifier's rule "no function falls through its end").
         unsafe { $ip.add(1) }
     };
 }
@@ -334,7 +384,8 @@ macro_rules! step {
 /// The op `$rel` ops from `$ip` (a relative branch target).
 macro_rules! jump {
     ($ip:expr, $rel:expr) => {
-        // SAFETY: branch targets are ops of the same function (CODE INVARIANT).
+        // SAFETY: branch targets are ops of the same function (CODE INVARIANT:
+        // the verifier's rule "a target is an instruction of the same function").
         unsafe { $ip.offset($rel as i32 as isize) }
     };
 }
@@ -343,7 +394,8 @@ macro_rules! jump {
 macro_rules! at {
     ($st:expr, $index:expr) => {
         // SAFETY: call entries and `br_table` targets are op indices of the
-        // module (CODE INVARIANT).
+        // module (CODE INVARIANT: the verifier's rules "a function index is
+        // in range" and "a br_table entry is in its function").
         unsafe { $st.code.add($index as usize) }
     };
 }
@@ -364,9 +416,10 @@ macro_rules! handler {
             // SAFETY: `ip` is an op of the module (CODE INVARIANT).
             let instr = unsafe { (*$ip).instr };
             let $pat = instr else {
-                // SAFETY: `lower` pairs each instruction with the handler of
-                // its variant, so no other variant reaches this handler.
-                unsafe { std::hint::unreachable_unchecked() }
+                // SAFETY: the verifier (`Op::lowered`) pairs each instruction
+                // with the handler of its variant, and verified ops do not
+                // change, so no other variant reaches this handler.
+                unsafe { unreachable_unchecked() }
             };
             $body
         }
@@ -420,9 +473,9 @@ macro_rules! charged_next {
         let to: *const Op = $to;
         // SAFETY: `to` is an op of the module (CODE INVARIANT).
         let Instr::ChargeGas(amount) = (unsafe { (*to).instr }) else {
-            // SAFETY: `lower` fuses a destination only when its op is a
-            // `ChargeGas`.
-            unsafe { std::hint::unreachable_unchecked() }
+            // SAFETY: the verifier fuses a destination only when its op is
+            // a `ChargeGas`, and verified ops do not change.
+            unsafe { unreachable_unchecked() }
         };
         if amount > $gas {
             return trap($st, 0, TrapKind::OutOfGas);
@@ -432,7 +485,7 @@ macro_rules! charged_next {
 }
 
 /// Defines the four handlers of a branch (each destination charging or
-/// not, see [`lower`]) and picks the one `$fuse` asks for. `$cond` decides
+/// not, see [`Fuse`]) and picks the one `$fuse` asks for. `$cond` decides
 /// whether the branch is taken.
 macro_rules! branch_handler {
     ($fuse:expr, $pat:pat, |$ip:ident, $fp:ident, $gas:ident, $mem:ident, $len:ident, $st:ident, $target:ident| $cond:expr) => {{
@@ -448,9 +501,10 @@ macro_rules! branch_handler {
             // SAFETY: `ip` is an op of the module (CODE INVARIANT).
             let instr = unsafe { (*$ip).instr };
             let $pat = instr else {
-                // SAFETY: `lower` pairs each instruction with the handler of
-                // its variant, so no other variant reaches this handler.
-                unsafe { std::hint::unreachable_unchecked() }
+                // SAFETY: the verifier (`Op::lowered`) pairs each instruction
+                // with the handler of its variant, and verified ops do not
+                // change, so no other variant reaches this handler.
+                unsafe { unreachable_unchecked() }
             };
             if $cond {
                 if TAKEN {
@@ -607,7 +661,7 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
                 let height = (*height_slot as u32).wrapping_add(frame);
                 *height_slot = u64::from(height);
                 set!(fp, local, u64::from(height));
-                if height > crate::instrument::STACK_LIMIT {
+                if height > STACK_LIMIT {
                     return trap(st, gas, TrapKind::StackExhausted);
                 }
                 next!(step!(ip), fp, gas, mem, len, st)
@@ -698,9 +752,9 @@ fn control_handler(instr: &Instr, fuse: Fuse) -> Handler {
             ) -> Flow {
                 // SAFETY: `ip` is an op of the module (CODE INVARIANT).
                 let Instr::Call { func, base } = (unsafe { (*ip).instr }) else {
-                    // SAFETY: `lower` pairs each instruction with the
-                    // handler of its variant.
-                    unsafe { std::hint::unreachable_unchecked() }
+                    // SAFETY: the verifier (`Op::lowered`) pairs each
+                    // instruction with the handler of its variant.
+                    unsafe { unreachable_unchecked() }
                 };
                 let callee_fp = trap_on_err!(st, gas, st.push_frame(step!(ip), fp, base, func));
                 let entry = at!(st, st.compiled.functions[func as usize].entry);
@@ -996,54 +1050,67 @@ impl Exec<'_> {
     #[inline(never)]
     fn call_import(&mut self, import: u32, fp: *mut u64, base: Slot) -> Result<(), TrapKind> {
         let compiled = self.compiled;
-        let info = &compiled.imports[import as usize];
-        let args_at = fp.wrapping_add(base as usize);
-        let signature = &compiled.signatures[info.signature as usize];
-        let count = match info.kind {
-            ImportKind::Gas => 1,
-            ImportKind::StackExhausted => return Err(TrapKind::StackExhausted),
-            ImportKind::Host { .. } => signature.params.len().max(signature.results.len()),
+        let signature = &compiled.signatures[compiled.imports[import as usize].signature as usize];
+        let host: HostFunc = match &self.instance.imports[import as usize] {
+            Binding::Gas => {
+                let amount = self.import_slots(fp, base, 1)?[0];
+                let mut gas = Gas {
+                    left: self.gas_left,
+                };
+                let result = gas.charge(amount);
+                self.gas_left = gas.left;
+                return result;
+            }
+            Binding::StackExhausted => return Err(TrapKind::StackExhausted),
+            Binding::Host(host) => host.clone(),
         };
-        if (self.stack_end as usize).saturating_sub(args_at as usize) / size_of::<u64>() < count {
-            return Err(TrapKind::StackExhausted);
-        }
-        // SAFETY: `count` slots from `args_at` are inside the value stack
-        // (checked above; `args_at` is inside the caller's frame), and no
-        // other reference to them is live during the call.
-        let slots = unsafe { std::slice::from_raw_parts_mut(args_at, count) };
+        let (params, results) = (signature.params.len(), signature.results.len());
+        let slots = self.import_slots(fp, base, params.max(results))?;
+        // Arguments are copied out, since results overwrite them: onto the
+        // native stack when few (every manifest function), else onto the
+        // heap.
+        let mut few = [0u64; 16];
+        let many: Vec<u64>;
+        let args: &[u64] = if params <= few.len() {
+            few[..params].copy_from_slice(&slots[..params]);
+            &few[..params]
+        } else {
+            many = slots[..params].to_vec();
+            &many
+        };
+        let results = &mut slots[..results];
+        results.fill(0);
         let mut gas = Gas {
             left: self.gas_left,
         };
-        let result = if info.kind == ImportKind::Gas {
-            gas.charge(slots[0])
-        } else {
-            let host: HostFunc = self.instance.host_functions[import as usize]
-                .clone()
-                .ok_or(TrapKind::Host(u32::MAX))?;
-            // Arguments are copied out, since results overwrite them: onto
-            // the native stack when few (every manifest function), else
-            // onto the heap.
-            let params = signature.params.len();
-            let mut few = [0u64; 16];
-            let many: Vec<u64>;
-            let args: &[u64] = if params <= few.len() {
-                few[..params].copy_from_slice(&slots[..params]);
-                &few[..params]
-            } else {
-                many = slots[..params].to_vec();
-                &many
-            };
-            let results = &mut slots[..signature.results.len()];
-            results.fill(0);
-            let mut caller = Caller {
-                memory: &mut self.instance.memory,
-                gas_left: &mut gas.left,
-                context: &mut *self.context,
-            };
-            (host)(&mut caller, args, results)
+        let mut caller = Caller {
+            memory: &mut self.instance.memory,
+            gas_left: &mut gas.left,
+            context: &mut *self.context,
         };
+        let result = host(&mut caller, args, results);
         self.gas_left = gas.left;
         result
+    }
+
+    /// The `count` value slots from `fp + base` (an import's arguments and
+    /// results), or *stack exhausted* when they do not fit in the value
+    /// stack. The slice borrows nothing of `self`: the slots belong to the
+    /// value stack, which the run holds exclusively.
+    fn import_slots<'s>(
+        &self,
+        fp: *mut u64,
+        base: Slot,
+        count: usize,
+    ) -> Result<&'s mut [u64], TrapKind> {
+        let at = fp.wrapping_add(base as usize);
+        if (self.stack_end as usize).saturating_sub(at as usize) / size_of::<u64>() < count {
+            return Err(TrapKind::StackExhausted);
+        }
+        // SAFETY: `count` slots from `at` are inside the value stack
+        // (checked above; `at` is inside the caller's frame), and no other
+        // reference to them is live while the import runs.
+        Ok(unsafe { std::slice::from_raw_parts_mut(at, count) })
     }
 }
 
@@ -1068,7 +1135,7 @@ fn enter(fp: *mut u64, stack_end: *mut u64, function: &Function) -> Result<(), T
 }
 
 /// Runs from the op at `ip` until the run ends.
-#[cfg(not(feature = "portable-dispatch"))]
+#[cfg(gasworks_threaded)]
 fn run(ip: *const Op, fp: *mut u64, gas: u64, mem: *mut u8, len: u64, st: &mut Exec<'_>) -> Exit {
     // SAFETY: `ip` is an op of the module (CODE INVARIANT).
     let handler = unsafe { (*ip).handler };
@@ -1077,7 +1144,7 @@ fn run(ip: *const Op, fp: *mut u64, gas: u64, mem: *mut u8, len: u64, st: &mut E
 
 /// Runs from the op at `ip` until the run ends: the dispatch loop of
 /// `portable-dispatch`.
-#[cfg(feature = "portable-dispatch")]
+#[cfg(not(gasworks_threaded))]
 fn run(ip: *const Op, fp: *mut u64, gas: u64, mem: *mut u8, len: u64, st: &mut Exec<'_>) -> Exit {
     let mut state = (ip, fp, gas, mem, len);
     loop {

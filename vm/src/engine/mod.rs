@@ -1,8 +1,10 @@
 //! The engine: compiles instrumented modules and runs them.
 //!
-//! Input: an instrumented module (the output of [`crate::instrument()`]).
+//! Input: an instrumented module (the output of [`crate::instrument()`], an
+//! [`Instrumented`]; [`Module::new_unmetered`] takes any module, for tools).
 //! [`Module::new`] compiles it in one linear pass into internal code
-//! (the `code` module); [`Instance::new`] links its host functions by name and typed
+//! (the `code` module), which the verifier (`verify`) checks and lowers
+//! before anything of it may run; [`Instance::new`] links its host functions by name and typed
 //! signature and initialises memory, tables, globals and segments with the
 //! spec's bounds rules; [`Instance::call`] runs an export with a gas limit and
 //! reports the results or the [`TrapKind`], and the gas used.
@@ -16,6 +18,7 @@
 mod code;
 mod compile;
 mod execute;
+mod verify;
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -23,34 +26,44 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::instrument::Instrumented;
 use crate::trap::TrapKind;
 use code::REF_NULL;
 use compile::{Compiled, ImportKind, Init};
 
-/// Bytes in a WebAssembly page.
-pub const PAGE_SIZE: usize = 64 * 1024;
-
-/// The most pages a memory may have in this engine: 1 GiB. WebAssembly
-/// allows 4 GiB; instrumented modules are held far below either
-/// (`Limits::memory_pages`), but the engine also runs modules that were not
-/// instrumented, and a bad one must not exhaust the host's memory:
-/// `memory.grow` returns -1 beyond this, and a larger initial memory does
-/// not instantiate.
-pub const MAX_MEMORY_PAGES: u64 = 16_384;
-
-/// The most elements a table may have in this engine (8 MiB of elements),
-/// for the same reason: `table.grow` returns -1 beyond it, and a larger
-/// initial table does not instantiate. Instrumented modules are held to
-/// `Limits::table_elements`.
-pub const MAX_TABLE_ELEMENTS: u64 = 1 << 20;
+pub use crate::limits::{MAX_MEMORY_PAGES, MAX_TABLE_ELEMENTS, PAGE_SIZE};
 
 /// The engine's version, part of every compiled module's cache key.
 pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v2");
 
+/// How the executor passes control from instruction to instruction, as
+/// this build of the VM chose it (`vm/build.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Each handler jumps to the next by a tail call: the fast dispatch,
+    /// chosen only where tail calls are jumps (opt-level 2 or 3, no debug
+    /// assertions, no `portable-dispatch` feature).
+    Threaded,
+    /// Each handler returns the next instruction to a loop: for every other
+    /// build, an embedder's debug build among them. Slower; the same
+    /// results; the native stack stays flat whatever the compiler does.
+    Loop,
+}
+
+/// The dispatch of this build of the VM.
+pub fn dispatch() -> Dispatch {
+    execute::dispatch()
+}
+
 /// Why a module could not be compiled.
+///
+/// Every variant carries the byte offset in the module where the problem
+/// was found (of the section entry, constant expression, function body or
+/// operator).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
-    /// Not valid under the accepted profile.
+    /// Not valid under the accepted profile: the validator's (or decoder's)
+    /// message.
     #[error("invalid module at offset {offset:#x}: {message}")]
     Invalid {
         /// The validator's description.
@@ -59,10 +72,33 @@ pub enum CompileError {
         offset: u64,
     },
     /// Valid WebAssembly, but outside what the engine runs.
-    #[error("unsupported at offset {offset:#x}: {what}")]
+    #[error("unsupported at offset {offset:#x}: the engine does not run {what}")]
     Unsupported {
         /// What is not supported.
-        what: String,
+        what: &'static str,
+        /// Byte offset.
+        offset: u64,
+    },
+    /// The compiled code broke a rule of the verifier
+    /// (`engine::verify`), which checks it before it may run: a bug in the
+    /// compiler, caught.
+    #[error(
+        "internal error (a bug in the engine, please report it): the compiled code of defined function {function} breaks a rule at instruction {at}: {rule}"
+    )]
+    Unverified {
+        /// The rule broken.
+        rule: &'static str,
+        /// Index of the defined function (imports not counted).
+        function: u32,
+        /// Index of the instruction in the module's code.
+        at: u32,
+    },
+    /// A failure that a validated module cannot cause: a bug in the
+    /// engine, not a fault of the module.
+    #[error("internal error at offset {offset:#x} (a bug in the engine, please report it): {what}")]
+    Internal {
+        /// What went wrong.
+        what: &'static str,
         /// Byte offset.
         offset: u64,
     },
@@ -110,6 +146,16 @@ impl Value {
             wasmparser::ValType::Ref(r) if r.is_func_ref() => Value::FuncRef(reference(slot)),
             wasmparser::ValType::Ref(_) => Value::ExternRef(reference(slot)),
             _ => Value::I32(slot as u32 as i32),
+        }
+    }
+
+    /// The value's type in the text format (`i32`).
+    fn type_name(self) -> &'static str {
+        match self {
+            Value::I32(_) => "i32",
+            Value::I64(_) => "i64",
+            Value::FuncRef(_) => "funcref",
+            Value::ExternRef(_) => "externref",
         }
     }
 
@@ -182,6 +228,20 @@ struct HostDefinition {
     func: HostFunc,
 }
 
+/// What an import is bound to in an instance: one of the metering
+/// imports, which the engine implements, or a host function from the
+/// linker. Instantiation binds every import, so a call never finds one
+/// missing.
+#[derive(Clone)]
+pub(crate) enum Binding {
+    /// The gas import: charges its argument.
+    Gas,
+    /// The stack-exhaustion import: traps.
+    StackExhausted,
+    /// A host function.
+    Host(HostFunc),
+}
+
 /// Host functions by import name, with their signatures.
 #[derive(Clone, Default)]
 pub struct Linker {
@@ -226,27 +286,86 @@ impl Linker {
 }
 
 /// A compiled module, ready to instantiate; cheap to clone and share.
+///
+/// Two constructors, for two kinds of input:
+///
+/// - [`Module::new`] takes the instrumenter's output, an [`Instrumented`]
+///   (which only [`crate::instrument()`] makes): every block is charged, the
+///   stack is accounted, there is no start function. This is the only one
+///   for consensus use.
+/// - [`Module::new_unmetered`] takes any module of the accepted profile as
+///   it is, for tools that meter otherwise or not at all (the spec
+///   harness, the differential harness's rewritten modules): nothing is
+///   charged but what its code charges, the executor's own capacities bound
+///   its stack, and a start function runs at instantiation without a gas
+///   limit.
+///
+/// Bytes do not compile through [`Module::new`]:
+///
+/// ```compile_fail
+/// let wasm = wat::parse_str("(module)").unwrap();
+/// gasworks_vm::engine::Module::new(&wasm);
+/// ```
+///
+/// and an [`Instrumented`] cannot be made from them outside the
+/// instrumenter:
+///
+/// ```compile_fail
+/// let wasm = wat::parse_str("(module)").unwrap();
+/// let report = gasworks_vm::instrument(&wasm, &Default::default()).unwrap().report;
+/// let forged = gasworks_vm::Instrumented { module: wasm, report };
+/// ```
+///
+/// while the instrumenter's output does:
+///
+/// ```
+/// let wasm = wat::parse_str("(module)").unwrap();
+/// let instrumented = gasworks_vm::instrument(&wasm, &Default::default()).unwrap();
+/// assert!(gasworks_vm::engine::Module::new(&instrumented).unwrap().is_metered());
+/// ```
 #[derive(Clone)]
 pub struct Module {
     compiled: Arc<Compiled>,
     key: [u8; 32],
+    metered: bool,
 }
 
 impl Module {
-    /// Compiles a module: instrumented (metered), or not (then nothing is
-    /// metered, and the executor's own capacities bound the stack).
+    /// Compiles an instrumented module.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError`]: for the instrumenter's output, only bugs:
+    /// [`CompileError::Internal`], [`CompileError::Unverified`] (the
+    /// verifier refused the compiler's code), or a module that the
+    /// instrumenter accepts and the engine does not run.
+    pub fn new(instrumented: &Instrumented) -> Result<Module, CompileError> {
+        Module::compile(&instrumented.module, true)
+    }
+
+    /// Compiles a module that was not (or not only) instrumented: metered
+    /// by nothing but its own code. Not for consensus use; see [`Module`].
     ///
     /// # Errors
     ///
     /// [`CompileError`] when the module is not valid under the accepted
     /// profile or uses what the engine does not run.
-    pub fn new(wasm: &[u8]) -> Result<Module, CompileError> {
-        let mut compiled = compile::compile(wasm)?;
-        execute::lower(&mut compiled.code, &compiled.functions);
+    pub fn new_unmetered(wasm: &[u8]) -> Result<Module, CompileError> {
+        Module::compile(wasm, false)
+    }
+
+    fn compile(wasm: &[u8], metered: bool) -> Result<Module, CompileError> {
+        let compiled = compile::compile(wasm)?;
         Ok(Module {
             compiled: Arc::new(compiled),
             key: Module::cache_key(wasm),
+            metered,
         })
+    }
+
+    /// Whether the module came from the instrumenter ([`Module::new`]).
+    pub fn is_metered(&self) -> bool {
+        self.metered
     }
 
     /// The key under which a compiled module is cached: SHA-256 over the
@@ -296,17 +415,19 @@ impl ModuleCache {
         ModuleCache::default()
     }
 
-    /// The compiled module for `wasm`, compiled now if it is not cached.
+    /// The compiled module for `instrumented`, compiled now if it is not
+    /// cached. (Instrumented modules only: the cache serves consensus.)
     ///
     /// # Errors
     ///
-    /// [`CompileError`] when `wasm` does not compile (nothing is cached).
-    pub fn get_or_compile(&mut self, wasm: &[u8]) -> Result<Module, CompileError> {
-        let key = Module::cache_key(wasm);
+    /// [`CompileError`] when the module does not compile (nothing is
+    /// cached).
+    pub fn get_or_compile(&mut self, instrumented: &Instrumented) -> Result<Module, CompileError> {
+        let key = Module::cache_key(&instrumented.module);
         if let Some(module) = self.modules.get(&key) {
             return Ok(module.clone());
         }
-        let module = Module::new(wasm)?;
+        let module = Module::new(instrumented)?;
         self.modules.insert(key, module.clone());
         Ok(module)
     }
@@ -334,12 +455,16 @@ pub enum InstantiationError {
         name: String,
     },
     /// An import defined with another signature.
-    #[error("import {module}.{name} has another signature in the linker")]
+    #[error("import {module}.{name} is {imported} in the module, but {defined} in the linker")]
     SignatureMismatch {
         /// Import module.
         module: String,
         /// Import name.
         name: String,
+        /// The module's signature for it (`(param i32) (result i64)`).
+        imported: String,
+        /// The linker's signature for it.
+        defined: String,
     },
     /// A segment did not fit (the spec's instantiation trap).
     #[error("instantiation trapped: {0}")]
@@ -364,8 +489,60 @@ pub enum CallError {
     #[error("no exported function {0:?}")]
     NoSuchExport(String),
     /// Arguments do not match the signature.
-    #[error("arguments do not match the signature of {0:?}")]
-    BadArguments(String),
+    #[error("{0}")]
+    BadArguments(ArgumentMismatch),
+}
+
+/// Arguments that do not match the signature of the export they were
+/// given to: what was expected and what was given, in the text format's
+/// value types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentMismatch {
+    /// The export's name.
+    pub export: String,
+    /// The export's signature (`(param i32 i64) (result i32)`).
+    pub signature: String,
+    /// The types of the arguments given (`(i32)`).
+    pub given: String,
+}
+
+/// A signature in the text format: `(param i32 i64) (result i32)`, or
+/// `(no parameters, no results)`.
+fn signature_text(params: &[wasmparser::ValType], results: &[wasmparser::ValType]) -> String {
+    let list = |types: &[wasmparser::ValType]| {
+        types
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match (params.is_empty(), results.is_empty()) {
+        (true, true) => "(no parameters, no results)".to_string(),
+        (false, true) => format!("(param {})", list(params)),
+        (true, false) => format!("(result {})", list(results)),
+        (false, false) => format!("(param {}) (result {})", list(params), list(results)),
+    }
+}
+
+impl ArgumentMismatch {
+    fn new(export: &str, signature: &compile::Signature, args: &[Value]) -> ArgumentMismatch {
+        let given: Vec<&str> = args.iter().map(|a| a.type_name()).collect();
+        ArgumentMismatch {
+            export: export.to_string(),
+            signature: signature_text(&signature.params, &signature.results),
+            given: format!("({})", given.join(" ")),
+        }
+    }
+}
+
+impl core::fmt::Display for ArgumentMismatch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "arguments {} do not match the signature of {:?}: {}",
+            self.given, self.export, self.signature
+        )
+    }
 }
 
 /// The outcome of a call.
@@ -420,7 +597,8 @@ pub struct Instance {
     globals: Vec<u64>,
     dropped_data: Vec<bool>,
     dropped_elements: Vec<bool>,
-    host_functions: Vec<Option<HostFunc>>,
+    /// What each import is bound to, by import index.
+    imports: Vec<Binding>,
     /// Value slots a call needs ([`execute::stack_capacity`]); the stack
     /// itself is lent by [`execute::ValueStack`] for each call.
     stack_slots: usize,
@@ -436,10 +614,11 @@ impl Instance {
     /// segments that do not fit.
     pub fn new(module: &Module, linker: &Linker) -> Result<Instance, InstantiationError> {
         let compiled = module.compiled.clone();
-        let mut host_functions = Vec::with_capacity(compiled.imports.len());
+        let mut imports = Vec::with_capacity(compiled.imports.len());
         for import in &compiled.imports {
             match &import.kind {
-                ImportKind::Gas | ImportKind::StackExhausted => host_functions.push(None),
+                ImportKind::Gas => imports.push(Binding::Gas),
+                ImportKind::StackExhausted => imports.push(Binding::StackExhausted),
                 ImportKind::Host { module, name } => {
                     let definition = linker
                         .functions
@@ -455,9 +634,11 @@ impl Instance {
                         return Err(InstantiationError::SignatureMismatch {
                             module: module.clone(),
                             name: name.clone(),
+                            imported: signature_text(&signature.params, &signature.results),
+                            defined: signature_text(&definition.params, &definition.results),
                         });
                     }
-                    host_functions.push(Some(definition.func.clone()));
+                    imports.push(Binding::Host(definition.func.clone()));
                 }
             }
         }
@@ -512,7 +693,7 @@ impl Instance {
             tables,
             dropped_data: vec![false; compiled.data.len()],
             dropped_elements: vec![false; compiled.elements.len()],
-            host_functions,
+            imports,
             stack_slots: execute::stack_capacity(compiled.max_frame_slots),
             native_stack_used: 0,
             globals,
@@ -666,7 +847,9 @@ impl Instance {
                 .zip(&signature.params)
                 .all(|(a, t)| a.matches(*t))
         {
-            return Err(CallError::BadArguments(name.to_string()));
+            return Err(CallError::BadArguments(ArgumentMismatch::new(
+                name, signature, args,
+            )));
         }
         let mut gas = execute::Gas { left: gas_limit };
         // A trap leaves the instrumented stack height where it was; put it
@@ -711,16 +894,14 @@ impl Instance {
     ) -> Result<(), TrapKind> {
         // A re-exported import: call it as the host would.
         let module = self.module.clone();
-        match module.imports[import as usize].kind {
-            ImportKind::Gas => {
+        match &self.imports[import as usize] {
+            Binding::Gas => {
                 let amount = stack.first().copied().unwrap_or(0);
                 gas.charge(amount)
             }
-            ImportKind::StackExhausted => Err(TrapKind::StackExhausted),
-            ImportKind::Host { .. } => {
-                let func = self.host_functions[import as usize]
-                    .clone()
-                    .ok_or(TrapKind::Host(u32::MAX))?;
+            Binding::StackExhausted => Err(TrapKind::StackExhausted),
+            Binding::Host(func) => {
+                let func = func.clone();
                 let signature =
                     &module.signatures[module.imports[import as usize].signature as usize];
                 let args: Vec<u64> = stack[..signature.params.len()].to_vec();
@@ -745,7 +926,7 @@ mod tests {
         let wasm = wat::parse_str(text).expect("test module parses");
         let instrumented =
             crate::instrument(&wasm, &crate::InstrumentConfig::default()).expect("accepted");
-        Module::new(&instrumented.module).expect("compiles")
+        Module::new(&instrumented).expect("compiles")
     }
 
     #[test]
@@ -759,8 +940,7 @@ mod tests {
                (memory 1))"#,
         );
         let code = &module.compiled.code;
-        let count =
-            |pred: &dyn Fn(&Instr) -> bool| code.iter().filter(|op| pred(&op.instr)).count();
+        let count = |pred: &dyn Fn(&Instr) -> bool| code.instructions().filter(|i| pred(i)).count();
         // One fused prologue per defined function (the function; the
         // export thunk has none).
         assert_eq!(
@@ -816,9 +996,19 @@ mod tests {
         let spin = instance.call("spin", &[], 10_000).expect("call made");
         assert_eq!(spin.result, Err(TrapKind::OutOfGas));
         assert_eq!(spin.gas_used, 10_000);
+        let mismatch = instance
+            .call("div", &[Value::I32(1)], 10)
+            .expect_err("one argument for two");
         assert_eq!(
-            instance.call("div", &[Value::I32(1)], 10),
-            Err(CallError::BadArguments("div".into()))
+            mismatch.to_string(),
+            r#"arguments (i32) do not match the signature of "div": (param i32 i32) (result i32)"#
+        );
+        let mismatch = instance
+            .call("spin", &[Value::I64(1)], 10)
+            .expect_err("an argument for none");
+        assert_eq!(
+            mismatch.to_string(),
+            r#"arguments (i64) do not match the signature of "spin": (no parameters, no results)"#
         );
         assert_eq!(
             instance.call("nope", &[], 10),
@@ -835,7 +1025,7 @@ mod tests {
                    (call $bump (call $bump (local.get 0)))))"#,
         )
         .expect("parses");
-        let module = Module::new(&wasm).expect("compiles");
+        let module = Module::new_unmetered(&wasm).expect("compiles");
         let mut linker = Linker::new();
         linker.define(
             "env",
@@ -900,23 +1090,52 @@ mod tests {
                                            (local.get $n))))
                    (local.get $acc)))"#,
         );
-        let used = std::thread::Builder::new()
+        let (short, long) = std::thread::Builder::new()
             .stack_size(128 * 1024)
             .spawn(move || {
                 let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
-                let outcome = instance
-                    .call("run", &[Value::I32(1_000_000)], u64::MAX)
-                    .expect("call made");
-                assert!(outcome.result.is_ok(), "{outcome:?}");
-                instance.native_stack_used()
+                let mut run = |n: i32| {
+                    let outcome = instance
+                        .call("run", &[Value::I32(n)], u64::MAX)
+                        .expect("call made");
+                    assert!(outcome.result.is_ok(), "{outcome:?}");
+                    instance.native_stack_used()
+                };
+                (run(1), run(1_000_000))
             })
             .expect("thread starts")
             .join()
             .expect("no native stack overflow");
+        // The same after one iteration and after a million: nothing grows
+        // with the work. Small: a few frames of the dispatch (the loop's
+        // frames are larger in an unoptimised build, where the build script
+        // chooses it).
+        let bound = match dispatch() {
+            Dispatch::Threaded => 256,
+            Dispatch::Loop => 4096,
+        };
+        assert_eq!(short, long, "native stack held after 1 and 10^6 iterations");
         assert!(
-            used > 0 && used <= 256,
-            "native stack held at the end: {used} bytes"
+            long > 0 && long <= bound,
+            "native stack held at the end: {long} bytes ({:?} dispatch)",
+            dispatch()
         );
+    }
+
+    /// An embedder's debug build (debug assertions on, opt-level 0 by
+    /// default) gets the dispatch loop, not tail calls that it would keep
+    /// as calls; `threaded_dispatch_keeps_the_native_stack_flat` then runs
+    /// a million iterations on a 128 KiB thread in that build too. Both run
+    /// in such a build from `tests/engine_debug_build.rs`.
+    #[test]
+    fn debug_builds_do_not_rely_on_tail_calls() {
+        // Set by `tests/engine_debug_build.rs`, which builds this crate as
+        // an embedder's debug build would: the build must be one.
+        let expected = std::env::var_os("GASWORKS_EXPECT_DEBUG_BUILD").is_some();
+        assert!(!expected || cfg!(debug_assertions), "not a debug build");
+        if cfg!(debug_assertions) {
+            assert_eq!(dispatch(), Dispatch::Loop);
+        }
     }
 
     #[test]
@@ -940,17 +1159,18 @@ mod tests {
                    {drops}
                    (local.get 1)))"#
         );
-        let module = Module::new(&wat::parse_str(&wat).expect("parses")).expect("compiles");
+        let module =
+            Module::new_unmetered(&wat::parse_str(&wat).expect("parses")).expect("compiles");
         let code = &module.compiled.code;
         assert!(
-            code.iter()
-                .any(|op| matches!(op.instr, Instr::SelectIfZero { .. })),
+            code.instructions()
+                .any(|i| matches!(i, Instr::SelectIfZero { .. })),
             "fallback used"
         );
         assert!(
             !code
-                .iter()
-                .any(|op| matches!(op.instr, Instr::Select { .. })),
+                .instructions()
+                .any(|i| matches!(i, Instr::Select { .. })),
             "no narrow select"
         );
         let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
@@ -992,8 +1212,9 @@ mod tests {
 
     #[test]
     fn uninstrumented_modules_cannot_claim_unbounded_host_memory() {
-        let module =
-            |text: &str| Module::new(&wat::parse_str(text).expect("parses")).expect("compiles");
+        let module = |text: &str| {
+            Module::new_unmetered(&wat::parse_str(text).expect("parses")).expect("compiles")
+        };
         // Initial sizes past the engine's limits do not instantiate.
         let table = module("(module (table 0xffffffff funcref))");
         assert!(matches!(
@@ -1055,15 +1276,14 @@ mod tests {
     fn module_cache_compiles_each_code_once() {
         let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)
             .expect("parses");
-        let instrumented = crate::instrument(&wasm, &crate::InstrumentConfig::default())
-            .expect("accepted")
-            .module;
+        let instrumented =
+            crate::instrument(&wasm, &crate::InstrumentConfig::default()).expect("accepted");
         let mut cache = ModuleCache::new();
         let first = cache.get_or_compile(&instrumented).expect("compiles");
         let second = cache.get_or_compile(&instrumented).expect("cached");
         assert!(Arc::ptr_eq(&first.compiled, &second.compiled));
         assert_eq!(cache.len(), 1);
-        assert!(cache.get_or_compile(b"not wasm").is_err());
         assert_eq!(cache.len(), 1);
+        assert!(first.is_metered());
     }
 }

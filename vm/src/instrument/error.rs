@@ -93,6 +93,12 @@ pub enum Rule {
     },
     /// The module has a start function.
     StartFunction,
+    /// A failure that valid input cannot cause: a bug in the instrumenter,
+    /// reported instead of a panic. Not the module's fault.
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// WebAssembly proposals outside the accepted profile, named in rejections.
@@ -223,6 +229,10 @@ impl fmt::Display for Rejection {
             Rule::ReservedName { name } => write!(
                 f,
                 "{place} uses the reserved name \"{name}\" {at}: it belongs to the instrumenter's metering"
+            ),
+            Rule::Internal { message } => write!(
+                f,
+                "internal error in the instrumenter while reading {place} {at}: {message}; this is a bug in Gasworks, not a fault of the module, please report it"
             ),
             Rule::StartFunction => write!(
                 f,

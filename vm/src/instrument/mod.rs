@@ -45,7 +45,10 @@
 //! caller restores the height from that local. Every exported function the
 //! module defines is reached through an injected thunk that saves and
 //! restores the height, so a call from the host leaves it as it found it. A
-//! trap leaves the height where it was: an instance that trapped is discarded.
+//! trap leaves the height where it was: on an engine that only runs the
+//! module as it is, an instance that trapped must not be called again.
+//! (Gasworks' engine puts the height back itself after a trap, see
+//! [`engine::Instance`](crate::engine::Instance).)
 //!
 //! The limits that also bind at run time are written into the module: every
 //! memory and table gets the limit ([`Limits::memory_pages`],
@@ -89,16 +92,7 @@ pub const STACK_EXHAUSTED_FUNCTION_INDEX: u32 = 1;
 /// How far original function indices move in the instrumented module.
 const FUNCTION_SHIFT: u32 = 2;
 
-/// The deterministic stack limit, in units (one unit is one value slot).
-///
-/// A call whose frame would take the stack height above this traps with
-/// *stack exhausted*. 128 Ki units is 1 MiB of 8-byte slots; a typical Rust
-/// function frame is 10 to 50 units, so recursion depth is in the thousands.
-pub const STACK_LIMIT: u32 = 128 * 1024;
-
-/// Units every frame takes besides its parameters, locals and operands: the
-/// return address, the frame's bookkeeping and the instrumenter's own locals.
-pub const FRAME_OVERHEAD: u32 = 4;
+pub use crate::limits::{FRAME_OVERHEAD, STACK_LIMIT};
 
 /// The type of a value in a host function's signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,10 +135,17 @@ pub struct InstrumentConfig {
     pub host_imports: Vec<HostImport>,
 }
 
-/// An accepted, instrumented module.
+/// An accepted, instrumented module: the only input of
+/// [`engine::Module::new`](crate::engine::Module::new), the constructor for
+/// consensus use. Only [`instrument()`] makes one (`non_exhaustive` keeps
+/// other crates from building one); a module from anywhere else compiles
+/// through
+/// [`engine::Module::new_unmetered`](crate::engine::Module::new_unmetered).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Instrumented {
-    /// The instrumented module's bytes: valid WebAssembly.
+    /// The instrumented module's bytes: valid WebAssembly. (Replacing them
+    /// forfeits what the type stands for; nothing in the workspace does.)
     pub module: Vec<u8>,
     /// What was found and injected.
     pub report: Report,
@@ -428,8 +429,8 @@ impl<'a> ModuleInstrumenter<'a> {
 /// than a panic, and marked as a bug.
 fn internal_error(message: &str, offset: u64) -> Box<Rejection> {
     Rejection::new(
-        Rule::Invalid {
-            message: format!("internal error (a bug in the instrumenter): {message}"),
+        Rule::Internal {
+            message: message.to_string(),
         },
         offset,
     )

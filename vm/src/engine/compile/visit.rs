@@ -25,7 +25,7 @@ use wasmparser::{
     VisitSimdOperator,
 };
 
-use super::{Control, FrameKind, MAX_LAZY, Patch, Translator, invalid, unsupported};
+use super::{Control, FrameKind, MAX_LAZY, Patch, Translator, internal, invalid, unsupported};
 use crate::engine::CompileError;
 use crate::engine::code::{Immediate, Instr, REF_NULL};
 use crate::trap::TrapKind;
@@ -340,7 +340,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
             .filter(|_| cond >= self.locals)
             .and_then(|last| last.fuse_branch_unless(cond, 0));
         if fused.is_some() {
-            self.out.code.pop();
+            self.code.pop();
         }
         let at = self.pc();
         self.emit(fused.unwrap_or(Instr::BrIfEqz { cond, target: 0 }));
@@ -376,7 +376,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         let frame = self
             .controls
             .last_mut()
-            .ok_or_else(|| unsupported("else without if", offset))?;
+            .ok_or_else(|| internal("else without if", offset))?;
         frame.kind = FrameKind::Else;
         frame.unreachable = false;
         let else_patch = frame.else_patch.take();
@@ -401,7 +401,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         let frame = self
             .controls
             .pop()
-            .ok_or_else(|| unsupported("end without a block", self.offset))?;
+            .ok_or_else(|| internal("end without a block", self.offset))?;
         let pc = self.pc() as u32;
         self.label_pc = self.pc();
         let mut patches = frame.patches;
@@ -446,7 +446,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
                 .and_then(|last| last.fuse_branch(cond, target));
             match fused {
                 Some(branch) => {
-                    self.out.code.pop();
+                    self.code.pop();
                     self.emit(branch);
                 }
                 None => self.emit(Instr::BrIfNez { cond, target }),
@@ -525,7 +525,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         let signature = *self
             .types
             .get(type_index as usize)
-            .ok_or_else(|| unsupported("a type index", self.offset))?;
+            .ok_or_else(|| internal("a call_indirect type out of range", self.offset))?;
         let (params, results) = self
             .type_list
             .get(type_index as usize)

@@ -4,8 +4,9 @@ use core::fmt;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// A contract's or account's address: 32 bytes (borsh: the 32 bytes as
-/// they are, as the host API's `Address`).
+/// A contract's or account's address: 32 bytes. Borsh encodes it as the 32
+/// bytes as they are (no length prefix); `Debug` and `Display` print `0x`
+/// and 64 lowercase hex digits.
 #[derive(
     Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
 )]
@@ -28,13 +29,18 @@ impl From<[u8; 32]> for Address {
     }
 }
 
+impl From<Address> for [u8; 32] {
+    fn from(address: Address) -> [u8; 32] {
+        address.0
+    }
+}
+
 impl AsRef<[u8]> for Address {
     fn as_ref(&self) -> &[u8] {
         &self.0
     }
 }
 
-/// `0x` and 64 lowercase hex digits, as the host API prints addresses.
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("0x")?;
@@ -48,5 +54,35 @@ impl fmt::Debug for Address {
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::format;
+
+    use super::*;
+
+    #[test]
+    fn prints_as_0x_and_lowercase_hex() {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0xc0;
+        bytes[31] = 0x0a;
+        let expected = format!("0xc0{}0a", "00".repeat(30));
+        assert_eq!(format!("{:?}", Address(bytes)), expected);
+        assert_eq!(format!("{}", Address(bytes)), expected);
+    }
+
+    #[test]
+    fn borsh_is_the_bytes_as_they_are() {
+        let address = Address([7; 32]);
+        let encoded = borsh::to_vec(&address).expect("encodes");
+        assert_eq!(encoded, [7; 32]);
+        assert_eq!(
+            borsh::from_slice::<Address>(&encoded).expect("decodes"),
+            address
+        );
     }
 }

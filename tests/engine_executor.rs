@@ -1,10 +1,10 @@
-//! Adversarial review of the threaded executor (`vm/src/engine/execute.rs`)
-//! and the compiler parts it relies on, through the public API only.
+//! The executor (`vm/src/engine/execute.rs`) under adversarial input, and
+//! the compiler parts it relies on, through the public API only.
 //!
-//! Four themes, as in the review brief:
+//! Four themes:
 //!
 //! 1. Soundness: nothing a module does (valid WebAssembly, instrumented or
-//!    not: `Module::new` also accepts unmetered modules) may make a handler
+//!    not: `Module::new_unmetered` compiles either) may make a handler
 //!    touch memory outside the value stack or the linear memory.
 //! 2. Determinism: value stacks are lent from a per-thread pool and not
 //!    cleared, so nothing a call observes may depend on what ran before on
@@ -78,7 +78,7 @@ fn linker() -> Linker {
 }
 
 fn instance(wasm: &[u8]) -> Instance {
-    let module = Module::new(wasm).expect("the engine compiles the test module");
+    let module = Module::new_unmetered(wasm).expect("the engine compiles the test module");
     Instance::new(&module, &linker()).expect("the test module instantiates")
 }
 
@@ -398,10 +398,10 @@ fn metering_imports_must_have_their_canonical_signatures() {
     let mut failures = Vec::new();
     for (what, text) in NON_CANONICAL_METERING {
         let wasm = parse(text);
-        match std::panic::catch_unwind(|| Module::new(&wasm).is_ok()) {
+        match std::panic::catch_unwind(|| Module::new_unmetered(&wasm).is_ok()) {
             Ok(false) => {}
             Ok(true) => failures.push(format!("{what}: compiled")),
-            Err(_) => failures.push(format!("{what}: Module::new panicked")),
+            Err(_) => failures.push(format!("{what}: Module::new_unmetered panicked")),
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -419,7 +419,7 @@ fn metering_imports_must_have_their_canonical_signatures() {
 fn non_canonical_gas_import_reads_a_stale_slot() {
     let probe = parse(NON_CANONICAL_METERING[0].1);
     let dirt = parse(r#"(module (func (export "d") (result i64) (i64.const 0x5eed)))"#);
-    if Module::new(&probe).is_err() {
+    if Module::new_unmetered(&probe).is_err() {
         return; // Rejected: nothing to observe.
     }
     let run = |dirty: bool| {
@@ -483,7 +483,7 @@ fn child_process_host_call_at_a_wrapped_slot() {
             (import "env" "wide" (func $wide (param i64) (result i64)))
             (func (export "f") (result i64) (call $wide (call $g (i64.const 0)))))"#,
     );
-    let Ok(module) = Module::new(&wasm) else {
+    let Ok(module) = Module::new_unmetered(&wasm) else {
         return; // Rejected: the fix.
     };
     let mut linker = Linker::new();
@@ -565,7 +565,7 @@ fn dirty_the_pooled_stack(pattern: i64) {
     // Sanity of the dirtier, while the engine still compiles a module that
     // reads slot 0 unwritten (see `non_canonical_gas_import_reads_a_stale_slot`):
     // the next call on this thread sees the pattern.
-    if let Ok(canary) = Module::new(&parse(NON_CANONICAL_METERING[0].1)) {
+    if let Ok(canary) = Module::new_unmetered(&parse(NON_CANONICAL_METERING[0].1)) {
         let mut canary = Instance::new(&canary, &Linker::new()).expect("canary instantiates");
         let seen = call(&mut canary, "f", &[], 1_000).result;
         assert_eq!(
@@ -678,7 +678,7 @@ fn run_probes(wasm: &[u8], dirty: Option<i64>) -> Vec<Outcome> {
         if let Some(pattern) = dirty {
             dirty_the_pooled_stack(pattern);
         }
-        let module = Module::new(&wasm).expect("probes compile");
+        let module = Module::new_unmetered(&wasm).expect("probes compile");
         let mut probes = Instance::new(&module, &probe_linker()).expect("probes instantiate");
         probe_calls()
             .iter()
@@ -894,7 +894,7 @@ const GAS_CASES: &str = r#"(module
 #[test]
 fn fused_branch_charges_match_the_reference_at_every_gas_limit() {
     let wasm = instrumented(GAS_CASES);
-    let module = Module::new(&wasm).expect("compiles");
+    let module = Module::new_unmetered(&wasm).expect("compiles");
     let cases = [
         "br_if_both",
         "br_if_plain",
@@ -1228,7 +1228,7 @@ fn native_stack_report() -> Vec<String> {
     on_new_thread(move || {
         let mut problems = Vec::new();
         for (what, wasm) in [("raw", raw), ("instrumented", metered)] {
-            let module = Module::new(&wasm).expect("compiles");
+            let module = Module::new_unmetered(&wasm).expect("compiles");
             let run = |name: &str, gas: u64| {
                 let mut instance =
                     Instance::new(&module, &trapping_linker()).expect("instantiates");
@@ -1287,7 +1287,7 @@ fn every_handler_matches_the_reference() {
     let text = native_stack_module();
     let mut failures = Vec::new();
     for (what, wasm) in [("raw", parse(&text)), ("instrumented", instrumented(&text))] {
-        let module = Module::new(&wasm).expect("compiles");
+        let module = Module::new_unmetered(&wasm).expect("compiles");
         for (name, _) in native_stack_runs() {
             // Unmetered, recursion ends at each engine's own limit, and
             // nothing runs out of gas.
@@ -1398,14 +1398,17 @@ fn nested_instances_share_the_thread_safely() {
                     },
                 ),
             );
-            let inner = Instance::new(&Module::new(&inner).expect("compiles"), &Linker::new())
-                .expect("instantiates");
+            let inner = Instance::new(
+                &Module::new_unmetered(&inner).expect("compiles"),
+                &Linker::new(),
+            )
+            .expect("instantiates");
             let mut nest = Nest {
                 inner,
                 calls: 0,
                 inner_stack: 0,
             };
-            let module = Module::new(&outer).expect("compiles");
+            let module = Module::new_unmetered(&outer).expect("compiles");
             let mut outer = Instance::new(&module, &linker).expect("instantiates");
             let outcome = outer
                 .call_with("run", &[Value::I32(1_000)], 100_000_000, &mut nest)
