@@ -49,7 +49,9 @@
 //! run's checks ahead (default: the node's [`VERIFY_THREADS`]);
 //! `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH=0` the store's tree cache depth
 //! (default: the node's, `RocksOptions::default()`);
-//! `GASWORKS_NODE_BENCH_UNIVERSAL=1` universal compaction.
+//! `GASWORKS_NODE_BENCH_UNIVERSAL=1` universal compaction,
+//! `GASWORKS_NODE_BENCH_WRITE_BUFFER_MB` the write buffer's size and
+//! `GASWORKS_NODE_BENCH_BLOOM_BITS` the Bloom filters' bits per key (0: none).
 
 use std::hint::black_box;
 use std::ops::Bound;
@@ -217,16 +219,24 @@ fn ahead_threads() -> usize {
         .unwrap_or(VERIFY_THREADS)
 }
 
-/// The store's options: RocksDB's defaults as the node has them, with
-/// `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH` as the tree cache's depth when set
-/// and universal compaction when `GASWORKS_NODE_BENCH_UNIVERSAL=1`.
+/// The store's options: the node's defaults, with
+/// `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH` as the tree cache's depth,
+/// `GASWORKS_NODE_BENCH_WRITE_BUFFER_MB` as the write buffer's size and
+/// `GASWORKS_NODE_BENCH_BLOOM_BITS` as the Bloom filters' bits per key when
+/// set, and universal compaction when `GASWORKS_NODE_BENCH_UNIVERSAL=1`.
 fn rocks_options() -> RocksOptions {
+    fn number<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
     let mut options = RocksOptions::default();
-    if let Some(depth) = std::env::var("GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(depth) = number("GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH") {
         options.tree_cache_depth = depth;
+    }
+    if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_WRITE_BUFFER_MB") {
+        options.write_buffer_bytes = megabytes << 20;
+    }
+    if let Some(bits) = number("GASWORKS_NODE_BENCH_BLOOM_BITS") {
+        options.bloom_filter_bits = bits;
     }
     if std::env::var("GASWORKS_NODE_BENCH_UNIVERSAL").is_ok_and(|v| v == "1") {
         options.universal_compaction = true;

@@ -99,6 +99,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
         prop_oneof![Just(0usize), Just(64 << 10)],
         prop_oneof![Just(0u8), Just(1), Just(4), Just(64)],
         any::<bool>(),
+        prop_oneof![Just(0u8), Just(10)],
         proptest::collection::vec(1u64..6, 0..3),
     )
         .prop_map(
@@ -112,6 +113,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                 buffer,
                 tree_cache_depth,
                 batched_tree_updates,
+                bloom_filter_bits,
                 restarts,
             )| {
                 Conditions {
@@ -123,6 +125,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                         block_cache_bytes: cache,
                         universal_compaction: universal,
                         write_buffer_bytes: buffer,
+                        bloom_filter_bits,
                         tree_cache_depth,
                         batched_tree_updates,
                     },

@@ -216,6 +216,52 @@ fn a_data_directory_without_its_head_is_refused() {
     }
 }
 
+/// A data directory written in another on-disk layout (an earlier
+/// Gasworks, which recorded none, or a later one) is refused by name, and
+/// opens again once its record is back: nothing is misread or lost.
+#[test]
+fn a_data_directory_of_another_layout_is_refused() {
+    use gasworks_node_sim::state::LAYOUT_VERSION;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (genesis, _, root) = setup(dir.path(), 1);
+    let set_layout = |layout: Option<u32>| {
+        let names = [
+            "state",
+            "jmt_nodes",
+            "jmt_preimages",
+            "jmt_stale",
+            "headers",
+            "blocks",
+            "receipts",
+            "meta",
+        ];
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names)
+            .expect("opens raw");
+        let meta = db.cf_handle("meta").expect("meta");
+        match layout {
+            Some(layout) => db.put_cf(meta, b"layout", layout.to_be_bytes()),
+            None => db.delete_cf(meta, b"layout"),
+        }
+        .expect("writes");
+    };
+    for (layout, found) in [(None, 1), (Some(LAYOUT_VERSION + 1), LAYOUT_VERSION + 1)] {
+        set_layout(layout);
+        match Node::open(dir.path(), &genesis, NodeOptions::default()) {
+            Err(NodeError::Chain(ChainError::Store(StoreError::IncompatibleLayout {
+                found: f,
+                expected,
+            }))) => {
+                assert_eq!((f, expected), (found, LAYOUT_VERSION));
+            }
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("a data directory of layout {found} was opened"),
+        }
+    }
+    set_layout(Some(LAYOUT_VERSION));
+    let node = Node::open(dir.path(), &genesis, NodeOptions::default()).expect("opens");
+    assert_eq!(node.head().state_root, root);
+}
+
 /// Tree nodes a block replaced are deleted KEEP_VERSIONS blocks later: a
 /// chain whose live state stays the same size keeps the same number of
 /// tree nodes however long it runs, and one stale-node record per kept

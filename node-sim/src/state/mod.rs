@@ -27,7 +27,7 @@ use crate::block::Header;
 use crate::hash::Hash;
 use crate::receipt::TxRecord;
 
-pub use rocks::{KEEP_VERSIONS, RocksOptions, RocksStore, TreeReads};
+pub use rocks::{KEEP_VERSIONS, LAYOUT_VERSION, RocksOptions, RocksStore, TreeReads};
 pub use tree::{ProofError, StateProof};
 
 /// Changes to the state: key to new value (`None`: removed), in key order.
@@ -52,6 +52,18 @@ pub enum StoreError {
     /// Something committed is missing or does not decode.
     #[error("corrupt data directory: {0}")]
     Corrupt(String),
+    /// The data directory was written in another on-disk layout (an
+    /// earlier or later version of Gasworks): replay the chain into a new
+    /// directory.
+    #[error(
+        "the data directory has on-disk layout {found}, this node reads layout {expected}: replay the chain into a new directory"
+    )]
+    IncompatibleLayout {
+        /// The directory's layout.
+        found: u32,
+        /// This node's ([`LAYOUT_VERSION`]).
+        expected: u32,
+    },
     /// The state tree failed.
     #[error("state tree error: {0}")]
     Tree(String),

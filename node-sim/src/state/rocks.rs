@@ -4,13 +4,13 @@
 //! | column family | key | value |
 //! |---|---|---|
 //! | `state` | state key ([`super::keys`]) | value: the flat latest state that execution reads |
-//! | `jmt_nodes` | borsh `NodeKey` | borsh `Node` |
+//! | `jmt_nodes` | version (8, BE), path length (1), packed nibbles ([`node_db_key`]) | borsh `Node` |
 //! | `jmt_preimages` | key hash (32) | state key |
 //! | `jmt_stale` | stale-since version (8, BE) | borsh `Vec<NodeKey>`: the nodes that version replaced, to prune |
 //! | `headers` | height (8, BE) | borsh [`Header`] |
 //! | `blocks` | height (8, BE) | borsh raw transactions |
 //! | `receipts` | height (8, BE), index (4, BE) | borsh [`TxRecord`] (receipt, write set, debug) |
-//! | `meta` | `head`, `chain` | borsh [`Head`], [`ChainRecord`] |
+//! | `meta` | `head`, `chain`, `layout` | borsh [`Head`], [`ChainRecord`], [`LAYOUT_VERSION`] (4, BE) |
 //!
 //! A block is one `WriteBatch` written with `sync`: state, tree nodes,
 //! preimages, stale-node index, header, transactions, receipts and head
@@ -67,6 +67,16 @@ const COLUMN_FAMILIES: [&str; 8] = [
 ];
 const HEAD_KEY: &[u8] = b"head";
 const CHAIN_KEY: &[u8] = b"chain";
+const LAYOUT_KEY: &[u8] = b"layout";
+
+/// The version of this on-disk layout, recorded when a data directory is
+/// created. A directory of another layout is refused
+/// ([`StoreError::IncompatibleLayout`]) rather than misread: a node would
+/// otherwise look for tree nodes under keys they were never written to.
+///
+/// 1: tree nodes keyed by borsh `NodeKey` (little-endian version; no
+/// record of the layout). 2: tree nodes keyed by [`node_db_key`].
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// RocksDB tuning: a node's own choice, which must never change a root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +87,10 @@ pub struct RocksOptions {
     pub universal_compaction: bool,
     /// Write buffer size in bytes (0: RocksDB's default).
     pub write_buffer_bytes: usize,
+    /// Bits per key of each table file's Bloom filter (0: none). A point
+    /// read (a tree node, an account) then skips the files that cannot
+    /// hold its key instead of searching each one's index.
+    pub bloom_filter_bits: u8,
     /// Tree levels kept decoded in memory across blocks ([`TreeCache`]):
     /// nodes whose path has at most this many nibbles (0: none). Level d
     /// holds up to 16^d nodes of about 1 KiB each in memory, so the
@@ -96,6 +110,7 @@ impl Default for RocksOptions {
             block_cache_bytes: 64 << 20,
             universal_compaction: false,
             write_buffer_bytes: 0,
+            bloom_filter_bits: 10,
             tree_cache_depth: 4,
             batched_tree_updates: true,
         }
@@ -210,6 +225,10 @@ fn db_options(options: RocksOptions) -> Options {
     if options.block_cache_bytes > 0 {
         table.set_block_cache(&Cache::new_lru_cache(options.block_cache_bytes));
     }
+    if options.bloom_filter_bits > 0 {
+        // RocksDB's own parameter type; a node-local tuning, outside consensus.
+        table.set_bloom_filter(f64::from(options.bloom_filter_bits), false);
+    }
     db_options.set_block_based_table_factory(&table);
     db_options
 }
@@ -246,6 +265,13 @@ fn create_atomically(path: &Path, options: &Options) -> Result<(), StoreError> {
             .iter()
             .map(|cf| ColumnFamilyDescriptor::new(*cf, options.clone()));
         let db = DB::open_cf_descriptors(&create, &staging, descriptors).map_err(db_error)?;
+        let meta = db
+            .cf_handle(META)
+            .ok_or_else(|| StoreError::Corrupt(format!("column family {META} missing")))?;
+        let mut write = WriteOptions::default();
+        write.set_sync(true);
+        db.put_cf_opt(meta, LAYOUT_KEY, LAYOUT_VERSION.to_be_bytes(), &write)
+            .map_err(db_error)?;
         db.flush_wal(true).map_err(db_error)?;
     }
     if path.exists() {
@@ -259,6 +285,31 @@ fn create_atomically(path: &Path, options: &Options) -> Result<(), StoreError> {
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// A tree node's key in `jmt_nodes`: the version that wrote it, big-endian,
+/// then its path (the number of nibbles, then the nibbles two to a byte).
+///
+/// Version first, big-endian, so that each block's new nodes form one run
+/// at the end of the key space: RocksDB's memtable appends them and its
+/// compactions move whole files of them down instead of merging them into
+/// the older ones. (borsh's `NodeKey` starts with the version in
+/// little-endian order, which scattered every block's ~9,000 nodes over
+/// the whole key space, and every compaction rewrote the tree.) The
+/// stale-node index and pruning find nodes by the same key.
+fn node_db_key(key: &NodeKey) -> Vec<u8> {
+    let path = key.nibble_path();
+    let nibbles = path.num_nibbles();
+    let mut bytes = Vec::with_capacity(9 + nibbles.div_ceil(2));
+    bytes.extend_from_slice(&key.version().to_be_bytes());
+    // A path has at most 64 nibbles (a 32-byte key hash).
+    bytes.push(u8::try_from(nibbles).unwrap_or(u8::MAX));
+    let mut iter = path.nibbles();
+    while let Some(high) = iter.next() {
+        let low = iter.next().map_or(0, u8::from);
+        bytes.push((u8::from(high) << 4) | low);
+    }
+    bytes
 }
 
 fn receipt_key(height: u64, index: u32) -> [u8; 12] {
@@ -307,6 +358,26 @@ impl RocksStore {
             staged: RwLock::new(None),
             batched_tree_updates: options.batched_tree_updates,
         };
+        let layout = store
+            .get_cf(META, LAYOUT_KEY)?
+            .map(|bytes| <[u8; 4]>::try_from(bytes.as_slice()).map(u32::from_be_bytes));
+        match layout {
+            Some(Ok(LAYOUT_VERSION)) => {}
+            Some(Ok(found)) => {
+                return Err(StoreError::IncompatibleLayout {
+                    found,
+                    expected: LAYOUT_VERSION,
+                });
+            }
+            // Layout 1 recorded nothing.
+            None => {
+                return Err(StoreError::IncompatibleLayout {
+                    found: 1,
+                    expected: LAYOUT_VERSION,
+                });
+            }
+            Some(Err(_)) => return Err(StoreError::Corrupt("the layout record".into())),
+        }
         match (store.chain()?, store.head()?) {
             (Some(_), Some(_)) | (None, None) => Ok(store),
             (Some(_), None) => Err(StoreError::Corrupt("the chain record has no head".into())),
@@ -382,9 +453,6 @@ impl RocksStore {
     ///
     /// One record per version lists the nodes it replaced (one write per
     /// block instead of one per replaced node: about 8,000 at 10^6 keys).
-    /// A record whose key is longer than the version is the earlier
-    /// layout's, one node per record (key: version, node key; no value),
-    /// and is pruned the same way.
     fn prune(&self, batch: &mut WriteBatch, version: Version) -> Result<(), StoreError> {
         let stale = self.cf(STALE)?;
         let nodes = self.cf(NODES)?;
@@ -392,15 +460,12 @@ impl RocksStore {
         read.set_iterate_upper_bound((version + 1).to_be_bytes().to_vec());
         for item in self.db.iterator_cf_opt(stale, read, IteratorMode::Start) {
             let (key, value) = item.map_err(db_error)?;
-            match key.get(8..) {
-                None => return Err(StoreError::Corrupt("short stale-node key".into())),
-                Some([]) => {
-                    let node_keys: Vec<NodeKey> = decode(&value, "stale-node list")?;
-                    for node_key in &node_keys {
-                        batch.delete_cf(nodes, encode(node_key));
-                    }
-                }
-                Some(node_key) => batch.delete_cf(nodes, node_key),
+            if key.len() != 8 {
+                return Err(StoreError::Corrupt("stale-node key".into()));
+            }
+            let node_keys: Vec<NodeKey> = decode(&value, "stale-node list")?;
+            for node_key in &node_keys {
+                batch.delete_cf(nodes, node_db_key(node_key));
             }
             batch.delete_cf(stale, &key);
         }
@@ -473,7 +538,7 @@ impl TreeReader for RocksStore {
             return Ok(Some(node));
         }
         self.tree_cache.misses.fetch_add(1, Ordering::Relaxed);
-        match self.get_cf(NODES, &encode(node_key))? {
+        match self.get_cf(NODES, &node_db_key(node_key))? {
             Some(bytes) => {
                 let node: Node = decode(&bytes, "tree node")?;
                 self.tree_cache.insert(node_key, &node);
@@ -526,18 +591,41 @@ impl StateStore for RocksStore {
         let mut batch = WriteBatch::default();
         let state = self.cf(STATE)?;
         let preimages = self.cf(PREIMAGES)?;
+        // A key's preimage is written when the key enters the flat state
+        // (it never changes; a key removed and written again gets the same
+        // record again): most keys a block writes already exist (at 10^6
+        // accounts, about 2,000 of a token block's 3,000), and each
+        // rewrite was one more random-key write for RocksDB to compact.
+        // The lookups read what execution has just read (in the block
+        // cache), in key order.
+        let written: Vec<&Vec<u8>> = block
+            .changes
+            .iter()
+            .filter_map(|(key, value)| value.as_ref().map(|_| key))
+            .collect();
+        let mut existing = self
+            .db
+            .batched_multi_get_cf(state, written.iter().map(|key| key.as_slice()), true)
+            .into_iter();
         for (key, value) in block.changes.iter() {
             match value {
                 Some(value) => {
+                    let exists = existing
+                        .next()
+                        .ok_or_else(|| StoreError::Database("multi-get: too few answers".into()))?
+                        .map_err(db_error)?
+                        .is_some();
+                    if !exists {
+                        batch.put_cf(preimages, key_hash(key).0, key);
+                    }
                     batch.put_cf(state, key, value);
-                    batch.put_cf(preimages, key_hash(key).0, key);
                 }
                 None => batch.delete_cf(state, key),
             }
         }
         let nodes = self.cf(NODES)?;
         for (node_key, node) in tree.node_batch.nodes() {
-            batch.put_cf(nodes, encode(node_key), encode(node));
+            batch.put_cf(nodes, node_db_key(node_key), encode(node));
         }
         let stale = self.cf(STALE)?;
         let mut stale_lists: BTreeMap<Version, Vec<&NodeKey>> = BTreeMap::new();
