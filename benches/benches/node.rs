@@ -677,6 +677,23 @@ struct SizeResult {
     /// blocks committed in between.
     dir_bytes: (u64, u64),
     blocks_after_setup: u64,
+    /// Bytes the process wrote to storage per block, from the setup's end
+    /// to the stage split (WAL, flushes, compactions): the write
+    /// amplification, which unlike time hardly depends on other jobs.
+    written_per_block: u64,
+}
+
+/// Bytes this process has caused to be written to storage so far
+/// (`write_bytes` of `/proc/self/io`); zero where `/proc` is missing.
+fn storage_written() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|line| line.strip_prefix("write_bytes:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// Bytes of the files under `path` (RocksDB's directory is flat).
@@ -723,6 +740,7 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
         );
         let setup_bytes = dir_bytes(&node.scratch.0);
         let setup_height = node.chain.head().height;
+        let setup_written = storage_written();
         let (warm_up, measure) = if accounts >= 1_000_000 {
             (Duration::from_secs(2), Duration::from_secs(6))
         } else {
@@ -748,6 +766,8 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
             b.iter_custom(|iters| node.pipelined(iters));
         });
         node.drain_ahead();
+        let written_after_setup = storage_written().saturating_sub(setup_written);
+        let grouped_height = node.chain.head().height;
         let splits = if smoke {
             Vec::new()
         } else {
@@ -773,6 +793,7 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
             gas_per_transfer,
             dir_bytes: (setup_bytes, dir_bytes(&node.scratch.0)),
             blocks_after_setup: node.chain.head().height - setup_height,
+            written_per_block: written_after_setup / (grouped_height - setup_height).max(1),
         });
         drop(node);
     }
@@ -879,9 +900,9 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         "node-transfers summary ({BLOCK_TXS} token transfers per block, {VERIFY_THREADS} signature threads; medians)"
     );
     println!(
-        "| accounts | state keys | genesis s | blocks timed | ms per block | transfers/s | best block ms | best transfers/s | pipelined ms per block | pipelined transfers/s | pipelined best transfers/s | CPU ms per block: plain / pipelined | 2-core bound transfers/s (pipelined CPU) | gas per transfer | data dir MB after setup -> end (blocks) |"
+        "| accounts | state keys | genesis s | blocks timed | ms per block | transfers/s | best block ms | best transfers/s | pipelined ms per block | pipelined transfers/s | pipelined best transfers/s | CPU ms per block: plain / pipelined | 2-core bound transfers/s (pipelined CPU) | gas per transfer | data dir MB after setup -> end (blocks) | MB written per block |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         let block = median(r.block_times.clone());
         let best = r.block_times.iter().min().copied().unwrap_or_default();
@@ -893,7 +914,7 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         let block_cpu = per_block(r.block_cpu, r.block_times.len());
         let piped_cpu = per_block(r.pipelined_cpu, r.pipelined_times.len());
         println!(
-            "| {} | {} | {:.1} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} | {:.0} / {:.0} | {:.0} | {} | {:.0} -> {:.0} ({}) |",
+            "| {} | {} | {:.1} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} | {:.0} / {:.0} | {:.0} | {} | {:.0} -> {:.0} ({}) | {:.1} |",
             r.accounts,
             r.state_keys,
             r.genesis_time.as_secs_f64(),
@@ -911,7 +932,8 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
             r.gas_per_transfer,
             r.dir_bytes.0 as f64 / 1e6,
             r.dir_bytes.1 as f64 / 1e6,
-            r.blocks_after_setup
+            r.blocks_after_setup,
+            r.written_per_block as f64 / 1e6
         );
     }
     println!();
