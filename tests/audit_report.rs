@@ -186,7 +186,12 @@ fn a_rejected_module_reports_its_function_and_offset() {
     let path = temp_path("float.wat");
     std::fs::write(&path, text).expect("write");
     let out = gasworks(&["audit", path.to_str().expect("utf-8"), "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(report["accepted"], false);
     assert_eq!(report["rejection"]["rule"], "floating_point");
@@ -205,7 +210,12 @@ fn a_rejected_module_reports_its_function_and_offset() {
     );
 
     let out = gasworks(&["audit", path.to_str().expect("utf-8")]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("compute (#1)"), "{stdout}");
     assert!(
@@ -267,7 +277,12 @@ fn the_documented_example_is_the_current_report() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the gasworks binary runs");
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = format!(
         "```text\n$ gasworks {command}\n{}```\n",
         String::from_utf8_lossy(&out.stdout)
@@ -295,7 +310,12 @@ fn the_cli_prints_a_table_and_json_for_token() {
     let wasm = std::fs::read(token).expect("read");
 
     let out = gasworks(&["audit", token, "--json"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(report["accepted"], true);
     assert_eq!(report["rejection"], serde_json::Value::Null);
@@ -335,7 +355,12 @@ fn the_cli_prints_a_table_and_json_for_token() {
     assert_eq!(gasworks(&["audit", token, "--json"]).stdout, out.stdout);
 
     let out = gasworks(&["audit", token]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     for field in [
         "accepted:",
@@ -381,7 +406,12 @@ fn the_cli_reports_a_chain_of_ten_thousand_functions() {
     let path = temp_path("chain.wat");
     std::fs::write(&path, text).expect("write");
     let out = gasworks(&["audit", path.to_str().expect("utf-8"), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let exports = &report["analysis"]["exports"];
     let top = &exports[0]["stack"];
