@@ -52,6 +52,17 @@ enum Command {
         /// A WebAssembly module (binary, or text format).
         file: PathBuf,
     },
+    /// The static upload report: per export, the host functions it can
+    /// reach, its stack bound (or the recursion naming its cycle), metered
+    /// blocks and code; the memory, deploy gas and schedule hash; or the
+    /// rejection with its function and offset.
+    Audit {
+        /// A WebAssembly module (binary, or text format).
+        file: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Instrument a module (gas and stack metering) and write the result.
     Instrument {
         /// A WebAssembly module (binary, or text format).
@@ -204,6 +215,7 @@ fn main() -> ExitCode {
             cmd::demo::run(&config, work_dir.as_deref(), json)
         }
         Command::Check { file } => cmd::check::run(&file),
+        Command::Audit { file, json } => cmd::audit::run(&file, json),
         Command::Instrument { file, output } => cmd::instrument::run(&file, &output),
         Command::Call {
             file,

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use gasworks_vm::Instrumented;
+
 use super::instrument_file;
 
 /// Runs the command.
@@ -11,6 +13,13 @@ pub fn run(path: &Path) -> ExitCode {
         Ok(instrumented) => instrumented,
         Err(code) => return code,
     };
+    print_report(path, &instrumented);
+    ExitCode::SUCCESS
+}
+
+/// Prints the instrumenter's report on an accepted module (`gasworks
+/// audit` prints it too, then its own).
+pub fn print_report(path: &Path, instrumented: &Instrumented) {
     let report = &instrumented.report;
     say!("accepted: {}", path.display());
     say!("  functions:       {}", report.functions);
@@ -40,5 +49,4 @@ pub fn run(path: &Path) -> ExitCode {
     say!("  metered blocks:  {}", report.metered_blocks);
     say!("  instrumented:    {} bytes", instrumented.module.len());
     say!("  cost table:      {}", report.cost_table_hash);
-    ExitCode::SUCCESS
 }

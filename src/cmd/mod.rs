@@ -10,6 +10,7 @@ macro_rules! say {
     }};
 }
 
+pub mod audit;
 pub mod call;
 pub mod check;
 pub mod demo;

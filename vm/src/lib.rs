@@ -15,12 +15,17 @@
 //!   internal code, verifies that code, and runs it on its own stacks, with
 //!   the metering fused.
 //! - [`trap`] is the small, stable set of trap kinds that enters consensus.
+//!
+//! Beside the pipeline, [`analysis`] reads an accepted module and its
+//! instrumented form statically: per export, the host functions it can
+//! reach and the most stack units it can use (`gasworks audit`).
 
 #![deny(missing_docs)]
 // Unsafe code is denied (workspace lint) except in the executor,
 // `engine/execute.rs`, which allows it with its invariants stated; the
 // verifier (`engine/verify.rs`) checks those invariants on all code first.
 
+pub mod analysis;
 pub mod engine;
 pub mod instrument;
 pub mod limits;
