@@ -45,8 +45,8 @@ fn a_debug_build_of_the_vm_runs_a_million_iterations_on_a_small_thread() {
         .args([
             "--",
             "--exact",
-            "engine::tests::debug_builds_do_not_rely_on_tail_calls",
-            "engine::tests::threaded_dispatch_keeps_the_native_stack_flat",
+            "engine::execute::dispatch::tests::debug_builds_do_not_rely_on_tail_calls",
+            "engine::execute::dispatch::tests::threaded_dispatch_keeps_the_native_stack_flat",
         ])
         .output()
         .expect("cargo runs");
@@ -57,8 +57,8 @@ fn a_debug_build_of_the_vm_runs_a_million_iterations_on_a_small_thread() {
         "the VM's tests failed in a debug build:\n{stdout}\n{stderr}"
     );
     for test in [
-        "engine::tests::debug_builds_do_not_rely_on_tail_calls ... ok",
-        "engine::tests::threaded_dispatch_keeps_the_native_stack_flat ... ok",
+        "engine::execute::dispatch::tests::debug_builds_do_not_rely_on_tail_calls ... ok",
+        "engine::execute::dispatch::tests::threaded_dispatch_keeps_the_native_stack_flat ... ok",
     ] {
         assert!(stdout.contains(test), "{test} did not run:\n{stdout}");
     }

@@ -1,4 +1,4 @@
-//! The executor (`vm/src/engine/execute.rs`) under adversarial input, and
+//! The executor (`vm/src/engine/execute/`) under adversarial input, and
 //! the compiler parts it relies on, through the public API only.
 //!
 //! Four themes:
@@ -200,7 +200,7 @@ fn comparable(outcome: &Outcome) -> reference::Outcome {
 /// earlier result copy may already have overwritten: here result 0 lands
 /// in slot 0, the parameter that result 1 still has to read.
 ///
-/// FAILS before the fix (`visit_return` in `compile/visit.rs` does not
+/// FAILS before the fix (`visit_return` in `compile/translate/visit.rs` does not
 /// materialize pending `local.get`s, unlike `visit_end`).
 #[test]
 fn multi_value_return_reads_locals_before_overwriting_them() {
@@ -252,7 +252,7 @@ fn multi_value_return_reads_locals_before_overwriting_them() {
 /// `br_if` into one compare-and-branch, which drops the write to the local.
 /// rustc emits `local.tee; br_if` all the time.
 ///
-/// FAILS before the fix (`visit_br_if` in `compile/visit.rs` fuses even
+/// FAILS before the fix (`visit_br_if` in `compile/translate/visit.rs` fuses even
 /// when `cond` is a local's slot).
 #[test]
 fn br_if_fusion_keeps_the_comparison_stored_in_a_local() {
@@ -330,7 +330,8 @@ fn br_if_fusion_keeps_the_comparison_stored_in_a_local() {
 /// and input modules cannot import `gasworks.*`); a module compiled without
 /// the instrumenter can.
 ///
-/// FAILS before the fix (`translate_call` in `compile.rs` fuses when the
+/// FAILS before the fix (the gas fusion of `translate_call`, now
+/// `fuse_metering_call` in `compile/translate/fuse.rs`, fuses when the
 /// amount's slot is a local).
 #[test]
 fn gas_fusion_keeps_a_constant_stored_in_a_local() {
@@ -390,9 +391,9 @@ const NON_CANONICAL_METERING: [(&str, &str); 5] = [
     ),
 ];
 
-/// FAILS before the fix: `compile` (in `compile.rs`, import section)
-/// accepts metering imports of any signature, and for some of them panics
-/// (a crash of the node that compiles the module).
+/// FAILS before the fix: `compile` (the import section's decoding, now in
+/// `compile/sections.rs`) accepts metering imports of any signature, and
+/// for some of them panics (a crash of the node that compiles the module).
 #[test]
 fn metering_imports_must_have_their_canonical_signatures() {
     let mut failures = Vec::new();
@@ -515,7 +516,7 @@ fn child_process_host_call_at_a_wrapped_slot() {
 /// large frames ran on the same thread.
 ///
 /// FAILS before the fix (`Instance::call_with` and `Instance::new`, in
-/// `mod.rs`, pass the whole lent stack to `execute` instead of its first
+/// `engine/instance.rs`, pass the whole lent stack to `execute` instead of its first
 /// `stack_slots` slots).
 #[test]
 fn unmetered_stack_exhaustion_does_not_depend_on_earlier_calls() {

@@ -1,4 +1,4 @@
-//! Chooses the executor's dispatch (see `src/engine/execute.rs`).
+//! Chooses the executor's dispatch (see `src/engine/execute/dispatch.rs`).
 //!
 //! The threaded dispatch passes control between instruction handlers by
 //! tail calls, which LLVM turns into jumps only in optimised code: built at

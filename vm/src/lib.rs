@@ -22,8 +22,9 @@
 
 #![deny(missing_docs)]
 // Unsafe code is denied (workspace lint) except in the executor,
-// `engine/execute.rs`, which allows it with its invariants stated; the
-// verifier (`engine/verify.rs`) checks those invariants on all code first.
+// `engine/execute/`, whose `macros.rs`, `dispatch.rs`, `frames.rs` and
+// `handlers/` allow it with its invariants stated; the verifier
+// (`engine/verify.rs`) checks those invariants on all code first.
 
 pub mod analysis;
 pub mod engine;

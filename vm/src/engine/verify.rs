@@ -9,7 +9,7 @@
 //! more in page faults than the pass itself, see docs/performance.md.)
 //!
 //! The executor reads frame slots and follows branch targets without bounds
-//! checks (`execute.rs`, CODE and FRAME INVARIANTS). Those invariants are
+//! checks (`execute/`, CODE and FRAME INVARIANTS). Those invariants are
 //! the compiler's to keep, across several files; this pass checks them
 //! again on its output, so that a compiler bug is a refused module
 //! ([`CompileError::Unverified`]) and not undefined behaviour. The rules:

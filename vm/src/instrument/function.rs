@@ -19,6 +19,7 @@ use wasmparser::{
     BlockType, FuncType, FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator,
 };
 
+use super::bytecode;
 use super::cost::{Classifier, LOCAL_COST, OperatorName, Price, Verdict, operator_name};
 use super::sections::{check_ref_type, check_val_type};
 use super::{
@@ -74,7 +75,7 @@ pub(super) fn instrument_function(
     let groups = locals_reader.get_count();
     let locals = &mut buffers.locals;
     locals.clear();
-    encode::uleb(locals, groups.saturating_add(1));
+    bytecode::uleb(locals, groups.saturating_add(1));
     let mut declared_locals: u64 = 0;
     for _ in 0..groups {
         let offset = locals_reader.original_position();
@@ -95,7 +96,7 @@ pub(super) fn instrument_function(
         validator
             .define_locals(offset, count, local_ty)
             .map_err(invalid)?;
-        encode::uleb(locals, count);
+        bytecode::uleb(locals, count);
         wasm_encoder::reencode::RoundtripReencoder
             .val_type(local_ty)
             .map_err(|_| super::internal_error("local type", offset))?
@@ -144,7 +145,7 @@ pub(super) fn instrument_function(
     // The instrumenter's own locals: the frame's stack height, and the count
     // operand of dynamic charges when the body has any.
     let own_locals: u32 = if emitter.uses_scratch { 2 } else { 1 };
-    encode::uleb(locals, own_locals);
+    bytecode::uleb(locals, own_locals);
     wasm_encoder::ValType::I32.encode(locals);
 
     let head = &mut buffers.head;
@@ -159,7 +160,7 @@ pub(super) fn instrument_function(
     let size = locals.len() + head.len() + emitter.code.len();
     let size = u32::try_from(size)
         .map_err(|_| super::internal_error("function body too large", body.range().start))?;
-    encode::uleb(out, size);
+    bytecode::uleb(out, size);
     out.extend_from_slice(locals);
     out.extend_from_slice(head);
     out.extend_from_slice(&emitter.code);
@@ -329,16 +330,16 @@ impl Emitter<'_> {
         if price.is_dynamic() {
             self.uses_scratch = true;
             let block = &mut self.block;
-            encode::local_tee(block, self.scratch_local);
-            block.push(encode::I64_EXTEND_I32_U);
-            encode::i64_const(block, price.per_unit as i64);
-            block.push(encode::I64_MUL);
-            encode::call(block, GAS_FUNCTION_INDEX);
-            encode::local_get(block, self.scratch_local);
+            bytecode::local_tee(block, self.scratch_local);
+            block.push(bytecode::I64_EXTEND_I32_U);
+            bytecode::i64_const(block, price.per_unit as i64);
+            block.push(bytecode::I64_MUL);
+            bytecode::call(block, GAS_FUNCTION_INDEX);
+            bytecode::local_get(block, self.scratch_local);
         }
         match op {
             Operator::Call { function_index } => {
-                encode::call(&mut self.block, function_index + FUNCTION_SHIFT);
+                bytecode::call(&mut self.block, function_index + FUNCTION_SHIFT);
                 if *function_index >= self.context.imported_functions {
                     self.emit_stack_restore();
                 }
@@ -348,7 +349,7 @@ impl Emitter<'_> {
                 self.emit_stack_restore();
             }
             Operator::RefFunc { function_index } => {
-                encode::ref_func(&mut self.block, function_index + FUNCTION_SHIFT);
+                bytecode::ref_func(&mut self.block, function_index + FUNCTION_SHIFT);
             }
             _ => self.block.extend_from_slice(bytes),
         }
@@ -359,8 +360,8 @@ impl Emitter<'_> {
 
     /// After a call into wasm: the callee's frame is gone.
     fn emit_stack_restore(&mut self) {
-        encode::local_get(&mut self.block, self.base_local);
-        encode::global_set(&mut self.block, self.context.stack_global);
+        bytecode::local_get(&mut self.block, self.base_local);
+        bytecode::global_set(&mut self.block, self.context.stack_global);
     }
 
     /// Writes the current metered block behind its charge.
@@ -396,23 +397,23 @@ fn ends_metered_block(op: &Operator<'_>) -> bool {
 
 /// The canonical charge: `i64.const cost; call $gas`.
 fn emit_charge(sink: &mut Vec<u8>, cost: u64) {
-    encode::i64_const(sink, cost as i64);
-    encode::call(sink, GAS_FUNCTION_INDEX);
+    bytecode::i64_const(sink, cost as i64);
+    bytecode::call(sink, GAS_FUNCTION_INDEX);
 }
 
 /// The stack prologue: push this frame, trap when over the limit.
 fn emit_stack_prologue(sink: &mut Vec<u8>, frame: u32, base_local: u32, stack_global: u32) {
-    encode::global_get(sink, stack_global);
-    encode::i32_const(sink, frame as i32);
-    sink.push(encode::I32_ADD);
-    encode::local_tee(sink, base_local);
-    encode::global_set(sink, stack_global);
-    encode::local_get(sink, base_local);
-    encode::i32_const(sink, STACK_LIMIT as i32);
-    sink.push(encode::I32_GT_U);
-    sink.extend_from_slice(&[encode::IF, encode::EMPTY_BLOCK_TYPE]);
-    encode::call(sink, STACK_EXHAUSTED_FUNCTION_INDEX);
-    sink.push(encode::END);
+    bytecode::global_get(sink, stack_global);
+    bytecode::i32_const(sink, frame as i32);
+    sink.push(bytecode::I32_ADD);
+    bytecode::local_tee(sink, base_local);
+    bytecode::global_set(sink, stack_global);
+    bytecode::local_get(sink, base_local);
+    bytecode::i32_const(sink, STACK_LIMIT as i32);
+    sink.push(bytecode::I32_GT_U);
+    sink.extend_from_slice(&[bytecode::IF, bytecode::EMPTY_BLOCK_TYPE]);
+    bytecode::call(sink, STACK_EXHAUSTED_FUNCTION_INDEX);
+    sink.push(bytecode::END);
 }
 
 /// The thunk through which the host calls an exported function: it saves the
@@ -430,120 +431,4 @@ pub(super) fn export_thunk(target: u32, params: u32, stack_global: u32) -> Funct
         .global_set(stack_global)
         .end();
     function
-}
-
-/// Binary encoding of the injected instructions, written directly: this runs
-/// for every metered block, call and function, and a general-purpose encoder
-/// would dominate the cost of tiny functions.
-pub(super) mod encode {
-    pub const I32_ADD: u8 = 0x6a;
-    pub const I32_GT_U: u8 = 0x4b;
-    pub const I64_EXTEND_I32_U: u8 = 0xad;
-    pub const I64_MUL: u8 = 0x7e;
-    pub const IF: u8 = 0x04;
-    pub const EMPTY_BLOCK_TYPE: u8 = 0x40;
-    pub const END: u8 = 0x0b;
-
-    pub fn call(sink: &mut Vec<u8>, function: u32) {
-        sink.push(0x10);
-        uleb(sink, function);
-    }
-
-    pub fn ref_func(sink: &mut Vec<u8>, function: u32) {
-        sink.push(0xd2);
-        uleb(sink, function);
-    }
-
-    pub fn local_get(sink: &mut Vec<u8>, local: u32) {
-        sink.push(0x20);
-        uleb(sink, local);
-    }
-
-    pub fn local_tee(sink: &mut Vec<u8>, local: u32) {
-        sink.push(0x22);
-        uleb(sink, local);
-    }
-
-    pub fn global_get(sink: &mut Vec<u8>, global: u32) {
-        sink.push(0x23);
-        uleb(sink, global);
-    }
-
-    pub fn global_set(sink: &mut Vec<u8>, global: u32) {
-        sink.push(0x24);
-        uleb(sink, global);
-    }
-
-    pub fn i32_const(sink: &mut Vec<u8>, value: i32) {
-        sink.push(0x41);
-        sleb(sink, i64::from(value));
-    }
-
-    pub fn i64_const(sink: &mut Vec<u8>, value: i64) {
-        sink.push(0x42);
-        sleb(sink, value);
-    }
-
-    /// Unsigned LEB128, shortest form.
-    pub fn uleb(sink: &mut Vec<u8>, mut value: u32) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                sink.push(byte);
-                return;
-            }
-            sink.push(byte | 0x80);
-        }
-    }
-
-    /// Signed LEB128, shortest form.
-    pub fn sleb(sink: &mut Vec<u8>, mut value: i64) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
-            if done {
-                sink.push(byte);
-                return;
-            }
-            sink.push(byte | 0x80);
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use wasm_encoder::{Encode, Instruction};
-
-        #[test]
-        fn matches_wasm_encoder() {
-            for value in [
-                0i64,
-                1,
-                -1,
-                63,
-                64,
-                -64,
-                -65,
-                127,
-                128,
-                131072,
-                i64::MAX,
-                i64::MIN,
-            ] {
-                let mut ours = Vec::new();
-                super::i64_const(&mut ours, value);
-                let mut theirs = Vec::new();
-                Instruction::I64Const(value).encode(&mut theirs);
-                assert_eq!(ours, theirs, "{value}");
-            }
-            for value in [0u32, 1, 127, 128, 16383, 16384, u32::MAX] {
-                let mut ours = Vec::new();
-                super::call(&mut ours, value);
-                let mut theirs = Vec::new();
-                Instruction::Call(value).encode(&mut theirs);
-                assert_eq!(ours, theirs, "{value}");
-            }
-        }
-    }
 }

@@ -60,8 +60,9 @@
 //! it runs in one linear pass over the module (a linear pass over each body,
 //! buffering one metered block at a time).
 
+mod assemble;
+mod bytecode;
 pub mod cost;
-mod encode;
 mod error;
 mod function;
 mod names;
@@ -391,7 +392,7 @@ impl<'a> ModuleInstrumenter<'a> {
                 let thunks = self.exported_functions().len() as u32;
                 let count = reader.count().saturating_add(thunks);
                 self.code_section.reserve(bytes.len() + count as usize * 32);
-                function::encode::uleb(&mut self.code_section, count);
+                bytecode::uleb(&mut self.code_section, count);
                 for body in reader {
                     let body = body.map_err(malformed)?;
                     let index = self.imports.len() as u32 + self.bodies;
@@ -411,7 +412,7 @@ impl<'a> ModuleInstrumenter<'a> {
                 position = range.end as usize;
             }
         }
-        self.encode()
+        self.assemble()
     }
 
     fn function_type_index(&self, function: u32) -> Result<u32, Box<Rejection>> {

@@ -25,7 +25,8 @@ use wasmparser::{
     VisitSimdOperator,
 };
 
-use super::{Control, FrameKind, MAX_LAZY, Patch, Translator, internal, invalid, unsupported};
+use super::super::{internal, invalid, unsupported};
+use super::{Control, FrameKind, MAX_LAZY, Patch, Translator};
 use crate::engine::CompileError;
 use crate::engine::code::{Immediate, Instr, REF_NULL};
 use crate::trap::TrapKind;
@@ -767,5 +768,69 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
     fn visit_elem_drop(&mut self, elem_index: u32) -> Self::Output {
         self.emit(Instr::ElemDrop { elem: elem_index });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::code::Instr;
+    use crate::engine::{Instance, Linker, Module, Value};
+
+    #[test]
+    fn select_with_operand_slots_beyond_16_bits() {
+        // 70,000 values below the operands put `b` and `cond` in slots that
+        // do not fit `Select`: the compiler falls back to `Copy` (when `a`
+        // is elsewhere) and `SelectIfZero`.
+        let pad = 70_000;
+        let pushes = "(i32.const 0)\n".repeat(pad);
+        let drops = "drop\n".repeat(pad);
+        let wat = format!(
+            r#"(module
+                 (func (export "local_a") (param i32 i32) (result i32) (local i32)
+                   {pushes}
+                   (local.set 2 (select (local.get 1) (i32.const 9) (local.get 0)))
+                   {drops}
+                   (local.get 2))
+                 (func (export "operand_a") (param i32) (result i32) (local i32)
+                   {pushes}
+                   (local.set 1 (select (i32.const 7) (i32.const 9) (local.get 0)))
+                   {drops}
+                   (local.get 1)))"#
+        );
+        let module =
+            Module::new_unmetered(&wat::parse_str(&wat).expect("parses")).expect("compiles");
+        let code = &module.compiled.code;
+        assert!(
+            code.instructions()
+                .any(|i| matches!(i, Instr::SelectIfZero { .. })),
+            "fallback used"
+        );
+        assert!(
+            !code
+                .instructions()
+                .any(|i| matches!(i, Instr::Select { .. })),
+            "no narrow select"
+        );
+        let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
+        for (cond, expected) in [(1, 5), (0, 9)] {
+            let outcome = instance
+                .call("local_a", &[Value::I32(cond), Value::I32(5)], u64::MAX)
+                .expect("call made");
+            assert_eq!(
+                outcome.result,
+                Ok(vec![Value::I32(expected)]),
+                "cond {cond}"
+            );
+        }
+        for (cond, expected) in [(1, 7), (0, 9)] {
+            let outcome = instance
+                .call("operand_a", &[Value::I32(cond)], u64::MAX)
+                .expect("call made");
+            assert_eq!(
+                outcome.result,
+                Ok(vec![Value::I32(expected)]),
+                "cond {cond}"
+            );
+        }
     }
 }

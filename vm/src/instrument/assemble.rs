@@ -15,7 +15,7 @@ use super::{
 
 impl ModuleInstrumenter<'_> {
     /// Assembles the instrumented module.
-    pub(super) fn encode(mut self) -> Result<Instrumented, Box<Rejection>> {
+    pub(super) fn assemble(mut self) -> Result<Instrumented, Box<Rejection>> {
         use wasm_encoder::{
             EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType,
             ImportSection, MemorySection, Module, RawSection, TableSection, TypeSection,

@@ -1,0 +1,131 @@
+//! Frames on the engine's stacks: a run's entry, a call's frame, an
+//! import's slots.
+//!
+//! A run starts with the entry function's frame at the bottom of the value
+//! stack lent to the call ([`Instance::execute`]); a call pushes the
+//! caller's frame record and sets up the callee's frame above it
+//! ([`Exec::push_frame`]); an import reads its arguments and writes its
+//! results in slots of the caller's frame ([`Exec::import_slots`]). Each
+//! checks the room it needs against the value stack's end once, and
+//! `unsafe` relies on that check: [`enter`] zeroes the locals of a frame
+//! it has checked (what makes the FRAME INVARIANT hold for the frame's
+//! first instruction), and an import's slots are lent as a slice.
+
+#![allow(unsafe_code)]
+
+use std::any::Any;
+
+use super::super::Instance;
+use super::super::code::{REF_NULL, Slot};
+use super::super::compile::Function;
+use super::dispatch::{EXIT, run};
+use super::{Exec, Frame, Gas, Op};
+use crate::limits::MAX_FRAMES;
+use crate::trap::TrapKind;
+
+impl Instance {
+    /// Runs defined function `func` with its arguments in `stack[0..params]`;
+    /// on return its results are in `stack[0..results]`.
+    pub(crate) fn execute(
+        &mut self,
+        func: u32,
+        stack: &mut [u64],
+        gas: &mut Gas,
+        context: &mut dyn Any,
+    ) -> Result<(), TrapKind> {
+        let compiled = self.module.clone();
+        let function = compiled
+            .functions
+            .get(func as usize)
+            .ok_or(TrapKind::Unreachable)?;
+        let anchor = 0u8;
+        let entry_sp = std::hint::black_box(std::ptr::addr_of!(anchor)) as usize;
+        let range = stack.as_mut_ptr_range();
+        let fp = range.start;
+        enter(fp, range.end, function)?;
+        let mut exec = Exec {
+            instance: self,
+            compiled: &compiled,
+            code: compiled.code.as_ptr(),
+            frames: vec![Frame {
+                return_ip: &EXIT,
+                fp,
+            }],
+            stack_end: range.end,
+            gas_left: gas.left,
+            entry_sp,
+            context,
+        };
+        let (mem, len) = exec.memory();
+        let entry = at!(exec, function.entry);
+        let result = run(entry, fp, gas.left, mem, len, &mut exec);
+        gas.left = exec.gas_left;
+        result
+    }
+}
+
+impl Exec<'_> {
+    /// Pushes the caller's frame and sets up the frame of defined function
+    /// `func` at `fp + base`: checks room, zeroes its declared locals.
+    /// Returns the callee's frame pointer.
+    #[inline(always)]
+    pub(super) fn push_frame(
+        &mut self,
+        return_ip: *const Op,
+        fp: *mut u64,
+        base: Slot,
+        func: u32,
+    ) -> Result<*mut u64, TrapKind> {
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(TrapKind::StackExhausted);
+        }
+        let callee_fp = fp.wrapping_add(base as usize);
+        enter(
+            callee_fp,
+            self.stack_end,
+            &self.compiled.functions[func as usize],
+        )?;
+        self.frames.push(Frame { return_ip, fp });
+        Ok(callee_fp)
+    }
+
+    /// The `count` value slots from `fp + base` (an import's arguments and
+    /// results), or *stack exhausted* when they do not fit in the value
+    /// stack. The slice borrows nothing of `self`: the slots belong to the
+    /// value stack, which the run holds exclusively.
+    pub(super) fn import_slots<'s>(
+        &self,
+        fp: *mut u64,
+        base: Slot,
+        count: usize,
+    ) -> Result<&'s mut [u64], TrapKind> {
+        let at = fp.wrapping_add(base as usize);
+        if (self.stack_end as usize).saturating_sub(at as usize) / size_of::<u64>() < count {
+            return Err(TrapKind::StackExhausted);
+        }
+        // SAFETY: `count` slots from `at` are inside the value stack
+        // (checked above; `at` is inside the caller's frame), and no other
+        // reference to them is live while the import runs.
+        Ok(unsafe { std::slice::from_raw_parts_mut(at, count) })
+    }
+}
+
+/// Checks that function `function`'s frame at `fp` fits below `stack_end`
+/// and zeroes its declared locals.
+#[inline(always)]
+fn enter(fp: *mut u64, stack_end: *mut u64, function: &Function) -> Result<(), TrapKind> {
+    let room = (stack_end as usize).saturating_sub(fp as usize) / size_of::<u64>();
+    if (function.frame_slots as usize) > room {
+        return Err(TrapKind::StackExhausted);
+    }
+    let (params, locals) = (function.params as usize, function.locals as usize);
+    // SAFETY: `locals <= frame_slots <= room`: the slots are inside the
+    // value stack, and nothing else refers to them.
+    unsafe {
+        std::ptr::write_bytes(fp.add(params), 0, locals - params);
+        for local in &function.ref_locals {
+            *fp.add(*local as usize) = REF_NULL;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Handlers of the instructions that move values: constants, copies
+//! between slots (what `local.get`, `local.set` and `local.tee` become, when
+//! the compiler cannot fold them away), and `global.get` and `global.set`.
+
+use super::super::super::code::Instr;
+use super::super::dispatch::{Flow, Handler};
+use super::super::macros::unreachable_unchecked;
+use super::super::{Exec, Op};
+
+/// The handler of a constant, a copy or a global access, or `None` for
+/// another instruction.
+pub(super) fn handler_of(instr: &Instr) -> Option<Handler> {
+    Some(match instr {
+        Instr::Const { .. } => {
+            handler!(Instr::Const { dst, value }, |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, value);
+                next!(step!(ip), fp, gas, mem, len, st)
+            })
+        }
+        Instr::Copy { .. } => handler!(Instr::Copy { dst, src }, |ip, fp, gas, mem, len, st| {
+            set!(fp, dst, get!(fp, src));
+            next!(step!(ip), fp, gas, mem, len, st)
+        }),
+        Instr::GlobalGet { .. } => handler!(
+            Instr::GlobalGet { dst, global },
+            |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, st.instance.globals[global as usize]);
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        Instr::GlobalSet { .. } => handler!(
+            Instr::GlobalSet { src, global },
+            |ip, fp, gas, mem, len, st| {
+                st.instance.globals[global as usize] = get!(fp, src);
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
+        _ => return None,
+    })
+}
