@@ -54,6 +54,9 @@ pub use build::{BuildError, WASM_TARGET, build_wasm, ensure_wasm32_target, rebui
 pub use gasworks_host_api as host;
 pub use gasworks_sdk as sdk;
 pub use gasworks_sdk::Address;
+/// The VM that runs the contracts: `vm::engine::dispatch()` tells which
+/// dispatch this build of it has (see "The test loop" in docs/sdk.md).
+pub use gasworks_vm as vm;
 pub use gasworks_vm::trap::TrapKind;
 pub use golden::GasReport;
 
