@@ -600,34 +600,14 @@ impl StateStore for RocksStore {
         let mut batch = WriteBatch::default();
         let state = self.cf(STATE)?;
         let preimages = self.cf(PREIMAGES)?;
-        // A key's preimage is written when the key enters the flat state
-        // (it never changes; a key removed and written again gets the same
-        // record again): most keys a block writes already exist (at 10^6
-        // accounts, about 2,000 of a token block's 3,000), and each
-        // rewrite was one more random-key write for RocksDB to compact.
-        // The lookups read what execution has just read (in the block
-        // cache), in key order.
-        let written: Vec<&Vec<u8>> = block
-            .changes
-            .iter()
-            .filter_map(|(key, value)| value.as_ref().map(|_| key))
-            .collect();
-        let mut existing = self
-            .db
-            .batched_multi_get_cf(state, written.iter().map(|key| key.as_slice()), true)
-            .into_iter();
+        // Each written key's preimage too, new or not: writing only the
+        // new ones (a lookup per key first) was measured no cheaper at
+        // 10^6 accounts (docs/performance.md, 2026-12-07).
         for (key, value) in block.changes.iter() {
             match value {
                 Some(value) => {
-                    let exists = existing
-                        .next()
-                        .ok_or_else(|| StoreError::Database("multi-get: too few answers".into()))?
-                        .map_err(db_error)?
-                        .is_some();
-                    if !exists {
-                        batch.put_cf(preimages, key_hash(key).0, key);
-                    }
                     batch.put_cf(state, key, value);
+                    batch.put_cf(preimages, key_hash(key).0, key);
                 }
                 None => batch.delete_cf(state, key),
             }
