@@ -102,7 +102,24 @@ fn a_golden_file_fails_on_drift_and_is_rewritten_when_blessing() {
             message.contains("gas differs from the golden file"),
             "{message}"
         );
-        assert!(message.contains("+ trap  "), "{message}");
+        // Old gas, new gas, the change, marked (forge snapshot --diff's shape).
+        let gas = outcome.gas_used();
+        let row = message
+            .lines()
+            .find(|line| line.starts_with("trap "))
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_default();
+        assert_eq!(
+            row.get(..4).map(<[&str]>::to_vec),
+            Some(vec![
+                "trap",
+                "1",
+                &gas.to_string(),
+                &format!("+{}", gas - 1)
+            ]),
+            "{message}"
+        );
+        assert_eq!(row.last(), Some(&"<-"), "{message}");
     }
 }
 
