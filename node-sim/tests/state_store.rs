@@ -11,6 +11,19 @@ use gasworks_node_sim::state::keys;
 use gasworks_node_sim::state::{RocksOptions, RocksStore, StateStore, StoreError};
 use gasworks_node_sim::tx::{Transaction, TxKind};
 
+/// The data directory's column families, for opening it behind the
+/// store's back.
+const COLUMN_FAMILIES: [&str; 8] = [
+    "state",
+    "jmt_nodes",
+    "jmt_preimages",
+    "jmt_stale",
+    "headers",
+    "blocks",
+    "receipts",
+    "meta",
+];
+
 fn setup(dir: &std::path::Path, blocks: u64) -> (Genesis, Vec<Wallet>, Hash) {
     let wallets: Vec<Wallet> = (0..6).map(|i| Wallet::derive(3, i)).collect();
     let genesis = genesis_for(&wallets);
@@ -192,17 +205,7 @@ fn a_data_directory_without_its_head_is_refused() {
     // Remove the head record behind the store's back, as a half-restored
     // backup would.
     {
-        let names = [
-            "state",
-            "jmt_nodes",
-            "jmt_preimages",
-            "jmt_stale",
-            "headers",
-            "blocks",
-            "receipts",
-            "meta",
-        ];
-        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names)
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), COLUMN_FAMILIES)
             .expect("opens raw");
         let meta = db.cf_handle("meta").expect("meta");
         db.delete_cf(meta, b"head").expect("deletes");
@@ -225,17 +228,7 @@ fn a_data_directory_of_another_layout_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (genesis, _, root) = setup(dir.path(), 1);
     let set_layout = |layout: Option<u32>| {
-        let names = [
-            "state",
-            "jmt_nodes",
-            "jmt_preimages",
-            "jmt_stale",
-            "headers",
-            "blocks",
-            "receipts",
-            "meta",
-        ];
-        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names)
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), COLUMN_FAMILIES)
             .expect("opens raw");
         let meta = db.cf_handle("meta").expect("meta");
         match layout {
@@ -270,19 +263,13 @@ fn a_data_directory_of_another_layout_is_refused() {
 fn stale_tree_nodes_are_pruned_after_the_kept_versions() {
     use gasworks_node_sim::state::KEEP_VERSIONS;
     let count = |dir: &std::path::Path| -> (usize, Vec<u64>) {
-        let names = [
-            "state",
-            "jmt_nodes",
-            "jmt_preimages",
-            "jmt_stale",
-            "headers",
-            "blocks",
-            "receipts",
-            "meta",
-        ];
-        let db =
-            rocksdb::DB::open_cf_for_read_only(&rocksdb::Options::default(), dir, names, false)
-                .expect("opens raw");
+        let db = rocksdb::DB::open_cf_for_read_only(
+            &rocksdb::Options::default(),
+            dir,
+            COLUMN_FAMILIES,
+            false,
+        )
+        .expect("opens raw");
         let nodes = db.cf_handle("jmt_nodes").expect("nodes");
         let stale = db.cf_handle("jmt_stale").expect("stale");
         let node_count = db.iterator_cf(nodes, rocksdb::IteratorMode::Start).count();
