@@ -1,0 +1,1 @@
+//! Calibration of the gas schedule against time (not written yet).

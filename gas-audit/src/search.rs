@@ -1,0 +1,1 @@
+//! Adversarial search for underpriced programs (not written yet).
