@@ -92,6 +92,8 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        profile: cmd::profile::ProfileArgs,
     },
     /// Write a chain file (genesis and blocks) made from the example
     /// contracts; same arguments, byte-identical file.
@@ -160,6 +162,10 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        /// Gas profiles of every transaction and block (made by the first
+        /// node in this process; the others check it changes nothing).
+        #[command(flatten)]
+        profile: cmd::profile::ProfileArgs,
     },
     /// Print the gas schedule (operator prices, host-function prices, node
     /// prices, limits and the hashes that identify them): the text of
@@ -224,7 +230,16 @@ fn main() -> ExitCode {
             gas,
             init,
             json,
-        } => cmd::call::run(&file, &name, &args, gas, init.as_deref(), json),
+            profile,
+        } => cmd::call::run(&cmd::call::CallArgs {
+            path: &file,
+            name: &name,
+            args: &args,
+            gas,
+            init: init.as_deref(),
+            json,
+            profile: &profile,
+        }),
         Command::Gen {
             seed,
             blocks,
@@ -256,6 +271,7 @@ fn main() -> ExitCode {
             bundle,
             inject_fault,
             json,
+            profile,
         } => cmd::replay::run(
             chain.as_deref(),
             nodes,
@@ -263,6 +279,7 @@ fn main() -> ExitCode {
             bundle.as_deref(),
             inject_fault,
             json,
+            &profile,
         ),
         Command::Schedule { json } => cmd::schedule::run(json),
         Command::Query {

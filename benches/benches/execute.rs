@@ -21,7 +21,12 @@
 //!   kernel, metered (the gas and stack metering fused by its compiler);
 //! - `gasworks-unmetered`: our engine on the original kernel, which imports
 //!   nothing and so is not metered at all: `gasworks` over
-//!   `gasworks-unmetered` is the cost of our metering.
+//!   `gasworks-unmetered` is the cost of our metering;
+//! - `gasworks-profiled`: our engine on the instrumented kernel with a gas
+//!   profiler (`Instance::call_profiled`): what profiling costs when on.
+//!   Off, a call runs the same handlers as before profiling existed (the
+//!   profiled ones are a second lowering of the code), which the `gasworks`
+//!   column shows.
 //!
 //! Before anything is timed, every kernel runs twice on every engine: the
 //! runs must agree, the checksums of all engines must agree, and our engine
@@ -86,13 +91,14 @@ fn kernels() -> Vec<Kernel> {
 // Engines.
 
 /// The engines compared, in table order; the first is the baseline.
-const ENGINES: [&str; 6] = [
+const ENGINES: [&str; 7] = [
     "wasmi-fuel",
     "wasmtime-winch-fuel",
     "wasmi-instrumented",
     "wasmi-unmetered",
     "gasworks",
     "gasworks-unmetered",
+    "gasworks-profiled",
 ];
 
 /// Index in [`ENGINES`] of an engine.
@@ -121,10 +127,12 @@ enum Runner {
         store: wasmi::Store<()>,
         run: wasmi::TypedFunc<i32, i64>,
     },
-    /// Our engine; `metered` when the module is the instrumented kernel.
+    /// Our engine; `metered` when the module is the instrumented kernel,
+    /// `profiled` when each call is profiled.
     Gasworks {
         instance: engine::Instance,
         metered: bool,
+        profiled: bool,
     },
 }
 
@@ -243,8 +251,9 @@ impl Runner {
                     .unwrap_or_else(|err| panic!("{what}: export run: {err}"));
                 Runner::WasmiInstrumented { store, run }
             }
-            "gasworks" | "gasworks-unmetered" => {
-                let metered = engine == "gasworks";
+            "gasworks" | "gasworks-unmetered" | "gasworks-profiled" => {
+                let metered = engine != "gasworks-unmetered";
+                let profiled = engine == "gasworks-profiled";
                 let module = if metered {
                     engine::Module::new(&kernel.instrumented)
                 } else {
@@ -253,7 +262,11 @@ impl Runner {
                 .unwrap_or_else(|err| panic!("{what}: compile: {err}"));
                 let instance = engine::Instance::new(&module, &engine::Linker::new())
                     .unwrap_or_else(|err| panic!("{what}: instantiate: {err}"));
-                Runner::Gasworks { instance, metered }
+                Runner::Gasworks {
+                    instance,
+                    metered,
+                    profiled,
+                }
             }
             other => panic!("unknown engine {other}"),
         }
@@ -287,10 +300,28 @@ impl Runner {
                 let checksum = run.call(&mut *store, size).expect("wasmi-unmetered run");
                 (checksum as u64, None)
             }
-            Runner::Gasworks { instance, metered } => {
-                let outcome = instance
-                    .call("run", &[engine::Value::I32(size)], FUEL)
-                    .expect("gasworks: export run");
+            Runner::Gasworks {
+                instance,
+                metered,
+                profiled,
+            } => {
+                let args = [engine::Value::I32(size)];
+                let outcome = if *profiled {
+                    let mut profiler = gasworks_vm::profile::Profiler::new();
+                    let outcome = instance
+                        .call_profiled("run", &args, FUEL, &mut (), &mut profiler)
+                        .expect("gasworks: export run");
+                    assert_eq!(
+                        profiler.total(),
+                        outcome.gas_used,
+                        "the profile does not account for the gas"
+                    );
+                    outcome
+                } else {
+                    instance
+                        .call("run", &args, FUEL)
+                        .expect("gasworks: export run")
+                };
                 let checksum = match outcome.result.as_deref() {
                     Ok([engine::Value::I64(checksum)]) => *checksum as u64,
                     other => panic!("gasworks run: {other:?}"),
@@ -351,6 +382,12 @@ fn rows(kernels: &[Kernel]) -> Vec<Row> {
                 gas("gasworks"),
                 gas("wasmi-instrumented"),
                 "gas differs between our engine and wasmi on {}",
+                kernel.name
+            );
+            assert_eq!(
+                gas("gasworks"),
+                gas("gasworks-profiled"),
+                "profiling changed the gas on {}",
                 kernel.name
             );
             Row {
@@ -479,6 +516,7 @@ fn summary(rows: &mut [Row]) {
             "gasworks",
             "metering overhead (target <= 1.10)",
         ),
+        ("gasworks", "gasworks-profiled", "profiling on / off"),
     ];
     println!();
     println!("gasworks ratios (our engine; ratio = time of the second over the first)");

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gasworks_vm::engine::{CompileError, Instance, InstantiationError, Linker, ModuleCache};
+use gasworks_vm::profile::{Category, Profiler};
 use gasworks_vm::trap::TrapKind;
 use gasworks_vm::{Rejection, instrument};
 
@@ -206,6 +207,36 @@ impl Runtime {
         storage: Arc<dyn StorageBackend>,
         call: &CallRequest,
     ) -> Result<(Receipt, DebugInfo), ExecuteError> {
+        self.run(block, storage, call, None)
+    }
+
+    /// [`Runtime::execute`], recording where the gas goes in `profiler`
+    /// ([`gasworks_vm::profile`]): the entry under [`Category::Entry`],
+    /// then each contract entered under a scope named for it
+    /// (`contract 1a2b3c4d`, its address's first bytes). The receipt is the
+    /// same as without the profiler, and the profiler records exactly its
+    /// `gas_used`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::execute`].
+    pub fn execute_profiled(
+        &self,
+        block: &BlockEnv,
+        storage: Arc<dyn StorageBackend>,
+        call: &CallRequest,
+        profiler: &mut Profiler,
+    ) -> Result<(Receipt, DebugInfo), ExecuteError> {
+        self.run(block, storage, call, Some(profiler))
+    }
+
+    fn run(
+        &self,
+        block: &BlockEnv,
+        storage: Arc<dyn StorageBackend>,
+        call: &CallRequest,
+        profiler: Option<&mut Profiler>,
+    ) -> Result<(Receipt, DebugInfo), ExecuteError> {
         let mut env = Env::new(
             *block,
             call.origin,
@@ -213,13 +244,16 @@ impl Runtime {
             self.contracts.clone(),
             self.linker.clone(),
         );
-        let mut meter = Meter::new(call.gas_limit);
+        let mut meter = Meter::profiled(call.gas_limit, profiler);
         let entered = (|| {
-            meter.charge(CALL_COST.base)?;
+            meter.charge(CALL_COST.base, Category::Entry)?;
             if call.input.len() as u64 > u64::from(MAX_INPUT_LEN) {
                 return Err(HostTrap::InputTooLarge.kind());
             }
-            meter.charge(CALL_COST.bytes_cost(call.input.len() as u64))?;
+            meter.charge(
+                CALL_COST.bytes_cost(call.input.len() as u64),
+                Category::Entry,
+            )?;
             enter_contract(
                 &mut env,
                 &mut meter,

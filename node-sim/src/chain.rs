@@ -108,6 +108,9 @@ pub struct ExecutedBlock {
     pub records: Vec<TxRecord>,
     /// Committed-state reads, when recorded.
     pub reads: crate::exec::ReadSet,
+    /// Each transaction's gas profile, when the node profiles
+    /// ([`ExecOptions::profile`]).
+    pub profiles: Vec<gasworks_vm::profile::Profile>,
     changes: Arc<crate::state::ChangeSet>,
     runtime: Runtime,
 }
@@ -349,6 +352,7 @@ impl<S: StateStore> Chain<S> {
             gas_used,
             runtime,
             reads,
+            profiles,
         } = execute_checked_transactions(
             base,
             &runtime,
@@ -377,6 +381,7 @@ impl<S: StateStore> Chain<S> {
             txs,
             records,
             reads,
+            profiles,
             changes: Arc::new(changes),
             runtime,
         })

@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use gasworks_host_api::storage::{Scan, StorageError};
 use gasworks_host_api::{BlockEnv, CallRequest, DeployError, Runtime, StorageBackend};
+use gasworks_vm::profile::{Category, Profile, Profiler};
 
 use crate::Address;
 use crate::hash::Hash;
@@ -88,6 +89,8 @@ pub struct ExecOptions {
     pub record_reads: bool,
     /// A deliberate fault (tests of the divergence finder only).
     pub fault: Option<Fault>,
+    /// Profile each transaction's gas ([`Executed::profiles`]).
+    pub profile: bool,
 }
 
 /// Why a block could not be executed at all (node-local: no result).
@@ -118,6 +121,10 @@ pub struct Executed {
     /// Committed-state reads, when [`ExecOptions::record_reads`] asked:
     /// every key read and its committed value (`None`: absent).
     pub reads: ReadSet,
+    /// When [`ExecOptions::profile`] asked, each transaction's gas
+    /// profile, in order (empty for a rejected one): its total is the
+    /// receipt's `gas_used`.
+    pub profiles: Vec<Profile>,
 }
 
 /// Committed state with a block's pending writes on top.
@@ -448,6 +455,7 @@ fn run_call(
     contract: Address,
     input: &[u8],
     gas: u64,
+    profiler: Option<&mut Profiler>,
 ) -> Result<Ran, ExecError> {
     let env = BlockEnv {
         height: cx.block.height,
@@ -460,9 +468,11 @@ fn run_call(
         input: input.to_vec(),
         gas_limit: gas,
     };
-    let (receipt, info) = runtime
-        .execute(&env, cx.storage.clone(), &request)
-        .map_err(|error| ExecError::Backend(error.to_string()))?;
+    let executed = match profiler {
+        None => runtime.execute(&env, cx.storage.clone(), &request),
+        Some(profiler) => runtime.execute_profiled(&env, cx.storage.clone(), &request, profiler),
+    };
+    let (receipt, info) = executed.map_err(|error| ExecError::Backend(error.to_string()))?;
     let mut debug = debug_of(&info, &receipt);
     debug.method = method_of(input);
     Ok(match receipt.trap {
@@ -525,18 +535,33 @@ pub fn deploy_gas(code: &[u8], new_code: bool) -> u64 {
 
 /// Deploys `code` at `address` on a copy of `runtime` and runs the
 /// constructor: the copy is kept only when both succeed.
+/// A deployment: who deploys what where, with which constructor input.
+struct Deployment<'a> {
+    deployer: Address,
+    address: Address,
+    code: &'a [u8],
+    init: &'a [u8],
+}
+
 fn run_deploy(
     cx: &Context<'_>,
     runtime: &Runtime,
-    deployer: Address,
-    address: Address,
-    code: &[u8],
-    init: &[u8],
+    deployment: Deployment<'_>,
     gas: u64,
+    mut profiler: Option<&mut Profiler>,
 ) -> Result<Ran, ExecError> {
+    let Deployment {
+        deployer,
+        address,
+        code,
+        init,
+    } = deployment;
     let code_hash = Hash(gasworks_host_api::crypto::sha256(code));
     let new_code = cx.state.get(&keys::code(&code_hash))?.is_none();
     let upfront = deploy_gas(code, new_code);
+    if let Some(profiler) = profiler.as_deref_mut() {
+        profiler.record(Category::Other("deploy"), upfront.min(gas));
+    }
     if upfront > gas {
         return Ok(Ran::failed(
             Status::Trapped { code: OUT_OF_GAS },
@@ -571,7 +596,15 @@ fn run_deploy(
             debug: TxDebug::default(),
         }
     } else {
-        run_call(cx, &deployed, deployer, address, init, gas - upfront)?
+        run_call(
+            cx,
+            &deployed,
+            deployer,
+            address,
+            init,
+            gas - upfront,
+            profiler,
+        )?
     };
     ran.gas_used = ran.gas_used.saturating_add(upfront);
     if ran.status.is_success() {
@@ -683,6 +716,7 @@ pub fn execute_checked_transactions(
     };
     let mut runtime = runtime.clone();
     let mut records = Vec::with_capacity(txs.len());
+    let mut profiles = Vec::new();
     let mut gas_used: u64 = 0;
     for (index, (bytes, checked)) in txs.iter().zip(checked).enumerate() {
         let record = if index >= admitted {
@@ -691,8 +725,24 @@ pub fn execute_checked_transactions(
             let fault = options
                 .fault
                 .filter(|f| f.height == block.height && f.tx as usize == index);
-            execute_one(&cx, &mut runtime, bytes.len(), checked, gas_used, fault)?
+            let mut profiler = options.profile.then(Profiler::new);
+            let record = execute_one(
+                &cx,
+                &mut runtime,
+                bytes.len(),
+                checked,
+                gas_used,
+                fault,
+                profiler.as_mut(),
+            )?;
+            if let Some(profiler) = profiler {
+                profiles.push(profiler.finish());
+            }
+            record
         };
+        if options.profile && profiles.len() < records.len() + 1 {
+            profiles.push(Profile::default());
+        }
         tracing::trace!(index, status = %record.receipt.status.name(), gas = record.receipt.gas_used);
         gas_used = gas_used.saturating_add(record.receipt.gas_used);
         state.apply(&record.writes);
@@ -709,6 +759,7 @@ pub fn execute_checked_transactions(
         gas_used,
         runtime,
         reads,
+        profiles,
     })
 }
 
@@ -719,6 +770,7 @@ fn execute_one(
     checked: Checked,
     block_gas_used: u64,
     fault: Option<Fault>,
+    mut profiler: Option<&mut Profiler>,
 ) -> Result<TxRecord, ExecError> {
     let block = cx.block;
     let signed = match checked {
@@ -756,8 +808,14 @@ fn execute_one(
         return Ok(rejected(RejectCode::CannotPayFee));
     }
     let gas = tx.gas_limit - intrinsic;
+    if let Some(profiler) = profiler.as_deref_mut() {
+        profiler.record(Category::Other("intrinsic"), intrinsic);
+    }
     let mut ran = match &tx.kind {
         TxKind::Transfer { to, amount } => {
+            if let Some(profiler) = profiler.as_deref_mut() {
+                profiler.record(Category::Other("transfer"), TRANSFER_GAS.min(gas));
+            }
             if TRANSFER_GAS > gas {
                 Ran::failed(
                     Status::Trapped { code: OUT_OF_GAS },
@@ -784,10 +842,24 @@ fn execute_one(
                 }
             }
         }
-        TxKind::Call { contract, input } => run_call(cx, runtime, sender, *contract, input, gas)?,
+        TxKind::Call { contract, input } => run_call(
+            cx,
+            runtime,
+            sender,
+            *contract,
+            input,
+            gas,
+            profiler.as_deref_mut(),
+        )?,
         TxKind::Deploy { code, init } => {
             let address = contract_address(&sender, tx.nonce);
-            let mut ran = run_deploy(cx, runtime, sender, address, code, init, gas)?;
+            let deployment = Deployment {
+                deployer: sender,
+                address,
+                code,
+                init,
+            };
+            let mut ran = run_deploy(cx, runtime, deployment, gas, profiler.as_deref_mut())?;
             ran.debug.method = method_of(init);
             ran
         }
@@ -799,6 +871,9 @@ fn execute_one(
     }) = fault
     {
         gas_used = gas_used.saturating_add(extra);
+        if let Some(profiler) = profiler {
+            profiler.record(Category::Other("injected fault"), extra);
+        }
     }
     let fee = u128::from(gas_used) * u128::from(tx.gas_price);
     account.nonce += 1;
@@ -884,15 +959,13 @@ pub fn genesis_state(
     let mut records = Vec::new();
     for (index, contract) in genesis.contracts.iter().enumerate() {
         let address = crate::tx::genesis_contract_address(index as u64);
-        let mut ran = run_deploy(
-            &cx,
-            &runtime,
-            contract.deployer,
+        let deployment = Deployment {
+            deployer: contract.deployer,
             address,
-            &contract.code,
-            &contract.init,
-            genesis.block_gas_limit,
-        )?;
+            code: &contract.code,
+            init: &contract.init,
+        };
+        let mut ran = run_deploy(&cx, &runtime, deployment, genesis.block_gas_limit, None)?;
         if !ran.status.is_success() {
             return Err(ExecError::Backend(format!(
                 "genesis contract #{index} failed: {} {}",

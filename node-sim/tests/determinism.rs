@@ -1,7 +1,8 @@
 //! Consensus does not depend on a node's own conditions: the same chain
 //! gives the same header (every root) at every height whatever the compile
-//! cache, signature threads, tracing, read recording, RocksDB options and
-//! restart points.
+//! cache, signature threads, tracing, read recording, gas profiling,
+//! RocksDB options and restart points; and a profiled node's profiles
+//! account for every unit of gas its receipts say was used.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -83,6 +84,7 @@ struct Conditions {
     verify_threads: usize,
     record_reads: bool,
     tracing: bool,
+    profile: bool,
     rocks: RocksOptions,
     /// Heights after which the node is closed and opened again.
     restarts: Vec<u64>,
@@ -99,7 +101,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
         prop_oneof![Just(0usize), Just(64 << 10)],
         prop_oneof![Just(0u8), Just(1), Just(4), Just(64)],
         any::<bool>(),
-        prop_oneof![Just(0u8), Just(10)],
+        (prop_oneof![Just(0u8), Just(10)], any::<bool>()),
         proptest::collection::vec(1u64..6, 0..3),
     )
         .prop_map(
@@ -113,7 +115,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                 buffer,
                 tree_cache_depth,
                 batched_tree_updates,
-                bloom_filter_bits,
+                (bloom_filter_bits, profile),
                 restarts,
             )| {
                 Conditions {
@@ -121,6 +123,7 @@ fn conditions() -> impl Strategy<Value = Conditions> {
                     verify_threads,
                     record_reads,
                     tracing,
+                    profile,
                     rocks: RocksOptions {
                         block_cache_bytes: cache,
                         universal_compaction: universal,
@@ -145,6 +148,7 @@ fn run(conditions: &Conditions) -> Vec<gasworks_node_sim::block::Header> {
                 verify_threads: conditions.verify_threads,
                 record_reads: conditions.record_reads,
                 fault: None,
+                profile: conditions.profile,
             },
         },
         rocks: conditions.rocks,
@@ -185,6 +189,53 @@ proptest! {
         let expected: Vec<_> = chain().blocks.iter().map(|b| b.header.clone()).collect();
         prop_assert_eq!(headers, expected);
     }
+}
+
+#[test]
+fn every_transactions_profile_accounts_for_its_gas_exactly() {
+    // Deployments, calls with nested calls, transfers, failures and
+    // rejections: each profile's total is its receipt's gas used, and the
+    // headers are the generator's (profiling changes no root).
+    let fixture = chain();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut options = NodeOptions::default();
+    options.chain.exec.profile = true;
+    let mut node = Node::open(dir.path(), &fixture.genesis, options).expect("opens");
+    let mut categories = std::collections::BTreeSet::new();
+    let mut nested = false;
+    for block in &fixture.blocks {
+        let executed = node.chain.execute_checked(block).expect("checks");
+        assert_eq!(executed.header, block.header);
+        assert_eq!(executed.profiles.len(), executed.records.len());
+        for (record, profile) in executed.records.iter().zip(&executed.profiles) {
+            assert_eq!(profile.total(), record.receipt.gas_used);
+            categories.extend(profile.by_category().into_iter().map(|(c, _)| c.name()));
+            nested |= profile.samples().iter().any(|(stack, _, _)| {
+                stack
+                    .iter()
+                    .filter(|f| f.name.starts_with("contract "))
+                    .count()
+                    > 1
+            });
+        }
+        node.chain.commit(executed).expect("commits");
+    }
+    for expected in [
+        "instructions",
+        "host base",
+        "host per byte",
+        "storage",
+        "entry",
+        "intrinsic",
+        "transfer",
+        "deploy",
+    ] {
+        assert!(
+            categories.contains(expected),
+            "no {expected} charge in {categories:?}"
+        );
+    }
+    assert!(nested, "no cross-contract call was profiled");
 }
 
 #[test]

@@ -6,7 +6,8 @@
 //! `address:0x…`, `bytes:0x…`, `bool:true`, `u8`…`u128`, `i8`…`i128`),
 //! optionally after a constructor (`--init "init string:A u8:18"`); any
 //! other module has its export `NAME` called with wasm values (`i32:5`,
-//! `i64:-1`).
+//! `i64:-1`). `--profile`, `--folded FILE` and `--flamegraph FILE` profile
+//! the call's gas ([`super::profile`]).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,27 +16,71 @@ use gasworks_host_api::{
     Address, BlockEnv, CallRequest, HOST_MODULE, MemoryStorage, Runtime, StorageBackend,
 };
 use gasworks_vm::engine::{Instance, Linker, Module, Value};
+use gasworks_vm::profile::{Profile, Profiler};
 
+use super::profile::{ProfileArgs, TOP_FUNCTIONS};
 use super::{REJECTED, USAGE_OR_IO, instrument_file, read_module};
 
+/// What to call and how.
+pub struct CallArgs<'a> {
+    /// The module's path.
+    pub path: &'a Path,
+    /// The method or export.
+    pub name: &'a str,
+    /// Its arguments, `TYPE:VALUE`.
+    pub args: &'a [String],
+    /// Gas limit.
+    pub gas: u64,
+    /// A constructor to call first (SDK contracts).
+    pub init: Option<&'a str>,
+    /// Print one JSON object.
+    pub json: bool,
+    /// Profile output.
+    pub profile: &'a ProfileArgs,
+}
+
 /// Runs the command.
-pub fn run(
-    path: &Path,
-    name: &str,
-    args: &[String],
-    gas: u64,
-    init: Option<&str>,
-    json: bool,
-) -> ExitCode {
-    let wasm = match read_module(path) {
+pub fn run(call: &CallArgs<'_>) -> ExitCode {
+    let wasm = match read_module(call.path) {
         Ok(wasm) => wasm,
         Err(code) => return code,
     };
     if imports_host(&wasm) {
-        call_contract(&wasm, name, args, gas, init, json)
+        call_contract(&wasm, call)
     } else {
-        call_export(path, name, args, gas, json)
+        call_export(call)
     }
+}
+
+/// The profile's part of the output: the table printed (or returned for
+/// `--json`) and the files written. `Err` carries the exit code when a
+/// file could not be written.
+fn report_profile(
+    call: &CallArgs<'_>,
+    profile: Option<&Profile>,
+) -> Result<Option<serde_json::Value>, ExitCode> {
+    let Some(profile) = profile else {
+        return Ok(None);
+    };
+    let title = format!(
+        "{} {}",
+        call.path
+            .file_name()
+            .map_or("module".into(), |n| n.to_string_lossy()),
+        call.name
+    );
+    if let Err(error) = call.profile.write_files(profile, &title) {
+        eprintln!("error: {error}");
+        return Err(ExitCode::from(USAGE_OR_IO));
+    }
+    if !call.profile.profile {
+        return Ok(None);
+    }
+    if call.json {
+        return Ok(Some(profile.to_json()));
+    }
+    say!("\n{}", profile.table(TOP_FUNCTIONS).trim_end());
+    Ok(None)
 }
 
 fn imports_host(wasm: &[u8]) -> bool {
@@ -102,14 +147,8 @@ fn cli_caller() -> Address {
     Address(gasworks_host_api::crypto::sha256(b"gasworks cli caller"))
 }
 
-fn call_contract(
-    wasm: &[u8],
-    method: &str,
-    args: &[String],
-    gas: u64,
-    init: Option<&str>,
-    json: bool,
-) -> ExitCode {
+fn call_contract(wasm: &[u8], call: &CallArgs<'_>) -> ExitCode {
+    let (method, args, gas, init, json) = (call.name, call.args, call.gas, call.init, call.json);
     let contract = Address([0xc0; 32]);
     let mut runtime = Runtime::new();
     if let Err(error) = runtime.deploy(contract, wasm) {
@@ -171,17 +210,23 @@ fn call_contract(
         gas_limit: gas,
     };
     let backend: std::sync::Arc<dyn StorageBackend> = std::sync::Arc::new(storage);
-    let (receipt, debug) = match runtime.execute(&block, backend, &request) {
+    let mut profiler = call.profile.wanted().then(Profiler::new);
+    let executed = match profiler.as_mut() {
+        None => runtime.execute(&block, backend, &request),
+        Some(profiler) => runtime.execute_profiled(&block, backend, &request, profiler),
+    };
+    let (receipt, debug) = match executed {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(USAGE_OR_IO);
         }
     };
+    let profile = profiler.map(Profiler::finish);
     let abort = debug.aborts.last().map(|a| a.message.clone());
     let return_hex = gasworks_node_sim::hash::hex(&receipt.return_data);
     if json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "return_data": return_hex,
             "gas_used": receipt.gas_used,
             "trap": receipt.trap.map(trap_name),
@@ -190,6 +235,11 @@ fn call_contract(
             "writes": receipt.changes.len(),
             "logs": debug.logs.iter().map(|l| l.message.clone()).collect::<Vec<_>>(),
         });
+        match report_profile(call, profile.as_ref()) {
+            Ok(Some(profile)) => value["profile"] = profile,
+            Ok(None) => {}
+            Err(code) => return code,
+        }
         say!("{value}");
     } else {
         match receipt.trap {
@@ -208,6 +258,9 @@ fn call_contract(
         );
         for log in &debug.logs {
             say!("log: {}", log.message);
+        }
+        if let Err(code) = report_profile(call, profile.as_ref()) {
+            return code;
         }
     }
     if receipt.is_success() {
@@ -252,7 +305,8 @@ fn trap_name(trap: gasworks_vm::trap::TrapKind) -> String {
     gasworks_host_api::docs::trap_name(trap).replace('`', "")
 }
 
-fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool) -> ExitCode {
+fn call_export(call: &CallArgs<'_>) -> ExitCode {
+    let (path, export, args, gas, json) = (call.path, call.name, call.args, call.gas, call.json);
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
         match parse_value(arg) {
@@ -281,33 +335,45 @@ fn call_export(path: &Path, export: &str, args: &[String], gas: u64, json: bool)
             return ExitCode::from(REJECTED);
         }
     };
-    let outcome = match instance.call(export, &values, gas) {
+    let mut profiler = call.profile.wanted().then(Profiler::new);
+    let called = match profiler.as_mut() {
+        None => instance.call(export, &values, gas),
+        Some(profiler) => instance.call_profiled(export, &values, gas, &mut (), profiler),
+    };
+    let outcome = match called {
         Ok(outcome) => outcome,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(USAGE_OR_IO);
         }
     };
+    let profile = profiler.map(Profiler::finish);
     let results: Vec<String> = match &outcome.result {
         Ok(values) => values.iter().map(format_value).collect(),
         Err(_) => Vec::new(),
     };
     let trap = outcome.result.as_ref().err();
     if json {
-        let results: Vec<String> = results.iter().map(|r| format!("\"{r}\"")).collect();
-        let trap = trap.map_or("null".to_string(), |kind| format!("\"{}\"", kind.name()));
-        say!(
-            "{{\"results\": [{}], \"gas_used\": {}, \"trap\": {}}}",
-            results.join(", "),
-            outcome.gas_used,
-            trap
-        );
+        let mut value = serde_json::json!({
+            "results": results,
+            "gas_used": outcome.gas_used,
+            "trap": trap.map(|kind| kind.name()),
+        });
+        match report_profile(call, profile.as_ref()) {
+            Ok(Some(profile)) => value["profile"] = profile,
+            Ok(None) => {}
+            Err(code) => return code,
+        }
+        say!("{value}");
     } else {
         match trap {
             None => say!("results: {}", results.join(" ")),
             Some(kind) => say!("trap: {}", trap_name(*kind)),
         }
         say!("gas used: {}", outcome.gas_used);
+        if let Err(code) = report_profile(call, profile.as_ref()) {
+            return code;
+        }
     }
     if trap.is_some() {
         ExitCode::from(REJECTED)

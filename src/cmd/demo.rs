@@ -113,7 +113,7 @@ pub fn run(config: &GenConfig, work_dir: Option<&Path>, json: bool) -> ExitCode 
             generated.transactions
         );
     }
-    let report = match run_replay(&chain, 3, &dir.join("nodes"), None) {
+    let report = match run_replay(&chain, 3, &dir.join("nodes"), None, false) {
         Ok(report) => report,
         Err(code) => return code,
     };

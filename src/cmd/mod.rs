@@ -18,6 +18,7 @@ pub mod generate;
 pub mod instrument;
 mod module;
 pub mod node;
+pub mod profile;
 pub mod query;
 pub mod replay;
 pub mod schedule;

@@ -10,9 +10,11 @@ use std::process::ExitCode;
 
 use gasworks_node_sim::exec::{Fault, FaultKind};
 use gasworks_node_sim::replay::{
-    Bundle, Divergence, ReplayConfig, ReplayReport, replay, standard_nodes,
+    BlockProfile, Bundle, Condition, Divergence, ReplayConfig, ReplayReport, replay, standard_nodes,
 };
+use gasworks_vm::profile::Profile;
 
+use super::profile::{ProfileArgs, TOP_FUNCTIONS};
 use super::{FAILED, USAGE_OR_IO};
 
 /// A fault injected into one node (tests of the divergence finder):
@@ -127,6 +129,7 @@ pub fn run_replay(
     nodes: usize,
     work_dir: &Path,
     fault: Option<InjectedFault>,
+    profile: bool,
 ) -> Result<ReplayReport, ExitCode> {
     let blocks =
         match gasworks_node_sim::chainfile::ChainReader::open(chain).and_then(|r| r.read_all()) {
@@ -146,6 +149,22 @@ pub fn run_replay(
             }
         }
     }
+    if profile {
+        // The first node in this process profiles (a node's own condition:
+        // the others check it changes nothing).
+        let profiling = specs.iter_mut().find_map(|spec| match &mut spec.condition {
+            Condition::InProcess(options) => {
+                options.profile = true;
+                spec.name.push_str("+profile");
+                Some(())
+            }
+            Condition::KilledProcess { .. } => None,
+        });
+        if profiling.is_none() {
+            eprintln!("error: --profile needs a node in this process (--nodes 1 or more)");
+            return Err(ExitCode::from(USAGE_OR_IO));
+        }
+    }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gasworks"));
     let config = ReplayConfig {
         chain: chain.to_path_buf(),
@@ -160,6 +179,59 @@ pub fn run_replay(
     })
 }
 
+/// The whole chain's profile: every block's, each under `block H`, every
+/// transaction under `tx N` (so flame graphs and folded stacks keep both).
+fn chain_profile(blocks: &[BlockProfile]) -> Profile {
+    let mut chain = Profile::default();
+    for block in blocks {
+        chain.merge(&block.block().nested_in(&format!("block {}", block.height)));
+    }
+    chain
+}
+
+/// The whole chain's profile without block and transaction scopes: gas by
+/// contract, function, host function and category over all blocks.
+fn aggregate_profile(blocks: &[BlockProfile]) -> Profile {
+    let mut total = Profile::default();
+    for profile in blocks.iter().flat_map(|block| &block.transactions) {
+        total.merge(profile);
+    }
+    total
+}
+
+/// A profile's categories in one line: `instructions 61.0%, storage ...`.
+fn category_line(profile: &Profile) -> String {
+    let total = profile.total().max(1);
+    profile
+        .by_category()
+        .iter()
+        .map(|(category, gas)| {
+            let per_mille = u128::from(*gas) * 1000 / u128::from(total);
+            format!("{} {}.{}%", category.name(), per_mille / 10, per_mille % 10)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn profile_json(blocks: &[BlockProfile]) -> serde_json::Value {
+    serde_json::json!({
+        "chain": aggregate_profile(blocks).to_json(),
+        "blocks": blocks.iter().map(|block| {
+            let profile = block.block();
+            serde_json::json!({
+                "height": block.height,
+                "gas_used": profile.total(),
+                "categories": profile.by_category().iter().map(|(c, gas)| {
+                    serde_json::json!({"category": c.name(), "gas": gas})
+                }).collect::<Vec<_>>(),
+                "transactions": block.transactions.iter().enumerate().map(|(index, tx)| {
+                    serde_json::json!({"index": index, "gas_used": tx.total(), "profile": tx.to_json()})
+                }).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
 /// Runs the command.
 pub fn run(
     chain: Option<&Path>,
@@ -168,6 +240,7 @@ pub fn run(
     bundle: Option<&Path>,
     fault: Option<InjectedFault>,
     json: bool,
+    profile: &ProfileArgs,
 ) -> ExitCode {
     if let Some(bundle) = bundle {
         return run_bundle(bundle, json);
@@ -179,12 +252,28 @@ pub fn run(
     let work_dir = work_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| chain.with_extension("replay"));
-    let report = match run_replay(chain, nodes, &work_dir, fault) {
+    let report = match run_replay(chain, nodes, &work_dir, fault, profile.wanted()) {
         Ok(report) => report,
         Err(code) => return code,
     };
+    if profile.wanted() {
+        let title = format!(
+            "{}: gas by block, transaction and function",
+            chain
+                .file_name()
+                .map_or("chain".into(), |n| n.to_string_lossy())
+        );
+        if let Err(error) = profile.write_files(&chain_profile(&report.profiles), &title) {
+            eprintln!("error: {error}");
+            return ExitCode::from(USAGE_OR_IO);
+        }
+    }
     if json {
-        say!("{}", report_json(&report));
+        let mut value = report_json(&report);
+        if profile.profile {
+            value["profile"] = profile_json(&report.profiles);
+        }
+        say!("{value}");
     } else {
         for node in &report.nodes {
             say!(
@@ -214,6 +303,25 @@ pub fn run(
         }
         if let Some(bundle) = &report.bundle {
             say!("repro bundle: {}", bundle.display());
+        }
+        if profile.profile {
+            say!("\ngas profile, block by block:");
+            for block in &report.profiles {
+                let profile = block.block();
+                say!(
+                    "  block {:>4}: {:>3} transactions, {:>12} gas: {}",
+                    block.height,
+                    block.transactions.len(),
+                    profile.total(),
+                    category_line(&profile)
+                );
+            }
+            say!(
+                "\ngas profile of the whole chain:\n{}",
+                aggregate_profile(&report.profiles)
+                    .table(TOP_FUNCTIONS)
+                    .trim_end()
+            );
         }
     }
     if report.agree {

@@ -22,6 +22,7 @@ struct ValueSet {
 
 fn chain() -> (TestChain, Address, Address) {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let caller = chain.deploy(&wasm("caller"));
     let callee = chain.deploy(&wasm("callee"));
     (chain, caller, callee)

@@ -8,6 +8,7 @@ use super::{golden, wasm};
 
 fn chain() -> (TestChain, Address) {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let compute = chain.deploy(&wasm("compute"));
     (chain, compute)
 }

@@ -20,6 +20,7 @@ struct Reset {
 
 fn chain() -> (TestChain, Address) {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let counter = chain.deploy(&wasm("counter"));
     (chain, counter)
 }

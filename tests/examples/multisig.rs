@@ -27,6 +27,7 @@ struct Setup {
 /// A 2-of-3 wallet holding 1,000 tokens.
 fn setup() -> Setup {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let wallet = chain.deploy(&wasm("multisig"));
     let token = chain.deploy(&wasm("token"));
     let (deployer, bob) = (account("deployer"), account("bob"));

@@ -23,6 +23,7 @@ struct Setup {
 /// A token owned by `owner`, with 1,000 minted to alice.
 fn setup() -> Setup {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let token = chain.deploy(&wasm("token"));
     let (owner, alice, bob) = (account("owner"), account("alice"), account("bob"));
     chain
@@ -272,6 +273,7 @@ fn holders_are_listed_in_address_order_across_pages() {
 #[test]
 fn gas_per_call_is_pinned() {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let token = chain.deploy(&wasm("token"));
     let (owner, alice, bob, carol) = (
         account("owner"),

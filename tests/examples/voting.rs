@@ -22,6 +22,7 @@ struct Setup {
 /// with three proposals.
 fn setup() -> Setup {
     let mut chain = TestChain::new();
+    chain.check_profile = true;
     let registry = RegistryRef::new(chain.deploy(&wasm("registry")));
     let ballot = BallotRef::new(chain.deploy(&wasm("ballot")));
     let owner = account("owner");

@@ -18,7 +18,8 @@
 //!
 //! Beside the pipeline, [`analysis`] reads an accepted module and its
 //! instrumented form statically: per export, the host functions it can
-//! reach and the most stack units it can use (`gasworks audit`).
+//! reach and the most stack units it can use (`gasworks audit`); and
+//! [`profile`] says where a call's gas went, by call stack and category.
 
 #![deny(missing_docs)]
 // Unsafe code is denied (workspace lint) except in the executor,
@@ -30,6 +31,7 @@ pub mod analysis;
 pub mod engine;
 pub mod instrument;
 pub mod limits;
+pub mod profile;
 pub mod trap;
 
 pub use instrument::{

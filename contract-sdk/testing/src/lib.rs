@@ -23,7 +23,10 @@
 //! same call with a gas limit of exactly `gas_used` gives the same receipt,
 //! and with one unit less runs out of gas ([`TestChain::check_exact_gas`]).
 //! [`GasReport`] pins the gas of a scenario's calls in a golden file that
-//! `GASWORKS_BLESS=1` rewrites after a deliberate change.
+//! `GASWORKS_BLESS=1` rewrites after a deliberate change, and
+//! [`TestChain::profile`] says where a call's gas went ([`Profile`]: per
+//! function, host function and category; a table, folded stacks, a flame
+//! graph, JSON).
 //!
 //! A failed call's [`Failure`] gives the trap kind and, for a panic, the
 //! contract's message and source location (from the `abort` message the
@@ -57,6 +60,8 @@ pub use gasworks_sdk::Address;
 /// The VM that runs the contracts: `vm::engine::dispatch()` tells which
 /// dispatch this build of it has (see "The test loop" in docs/sdk.md).
 pub use gasworks_vm as vm;
+pub use gasworks_vm::profile::Profile;
+use gasworks_vm::profile::Profiler;
 pub use gasworks_vm::trap::TrapKind;
 pub use golden::GasReport;
 
@@ -106,6 +111,11 @@ pub struct TestChain {
     /// behaviour depends on the gas left (it reads `gas_left`, or gives a
     /// callee all of it).
     pub check_exact_gas: bool,
+    /// Whether each call is run once more, profiled, to check that
+    /// profiling changes nothing (the same receipt) and that the profile
+    /// accounts for every unit of gas used. Off by default: it checks the
+    /// VM, not the contract (the repository's example tests turn it on).
+    pub check_profile: bool,
     deployed: u32,
 }
 
@@ -128,6 +138,7 @@ impl TestChain {
             },
             gas_limit: DEFAULT_GAS_LIMIT,
             check_exact_gas: true,
+            check_profile: false,
             deployed: 0,
         }
     }
@@ -290,10 +301,97 @@ impl TestChain {
                 receipt.gas_used
             );
         }
+        if self.check_profile {
+            let (profiled, profile) = self.execute_profiled(&CallRequest {
+                gas_limit,
+                ..request.clone()
+            });
+            assert_eq!(
+                profiled, receipt,
+                "`{label}`: profiled, the call's receipt differs"
+            );
+            assert_eq!(
+                profile.total(),
+                receipt.gas_used,
+                "`{label}`: the profile does not account for the gas used exactly:\n{}",
+                profile.folded()
+            );
+        }
         Outcome {
             label: label.to_string(),
             receipt,
             debug,
+        }
+    }
+
+    /// Like [`TestChain::simulate`] (nothing is committed), with the
+    /// call's gas profile: gas per wasm function (self and total), per
+    /// host function (calls, gas, bytes) and per category, whose total is
+    /// the call's gas used. Print `profile.table(20)`, write
+    /// `profile.folded()` for flame-graph tools or `profile.flame_graph(..)`
+    /// as an SVG. Function names come from the wasm's name section: build
+    /// the contract with `strip = false` (or `"debuginfo"`) in its profile
+    /// to see them; otherwise exports are named and the rest are
+    /// `func[N]`.
+    pub fn profile<A: BorshSerialize + ?Sized>(
+        &self,
+        from: Address,
+        contract: Address,
+        method: &str,
+        args: &A,
+    ) -> (Outcome, Profile) {
+        let input = gasworks_sdk::call::encode_input(method, args);
+        self.profile_raw(from, contract, method, input, self.gas_limit)
+    }
+
+    /// [`TestChain::profile`] of a typed call (see
+    /// [`TestChain::invoke`]); nothing is committed.
+    pub fn profile_invoke<R: BorshDeserialize>(
+        &self,
+        from: Address,
+        call: Call<R>,
+    ) -> (TypedOutcome<R>, Profile) {
+        let gas_limit = call.gas_limit().unwrap_or(self.gas_limit);
+        let (contract, method) = (call.contract(), call.method());
+        let (outcome, profile) =
+            self.profile_raw(from, contract, method, call.into_input(), gas_limit);
+        (TypedOutcome::new(outcome), profile)
+    }
+
+    fn profile_raw(
+        &self,
+        from: Address,
+        contract: Address,
+        label: &str,
+        input: Vec<u8>,
+        gas_limit: u64,
+    ) -> (Outcome, Profile) {
+        let request = CallRequest {
+            origin: from,
+            contract,
+            input,
+            gas_limit,
+        };
+        let (receipt, profile) = self.execute_profiled(&request);
+        let (_, debug) = self.execute(&request);
+        let outcome = Outcome {
+            label: label.to_string(),
+            receipt,
+            debug,
+        };
+        (outcome, profile)
+    }
+
+    fn execute_profiled(&self, request: &CallRequest) -> (Receipt, Profile) {
+        let storage: Arc<dyn StorageBackend> = self.storage.clone();
+        let mut profiler = Profiler::new();
+        match self
+            .runtime
+            .execute_profiled(&self.block, storage, request, &mut profiler)
+        {
+            Ok((receipt, _)) => (receipt, profiler.finish()),
+            // The in-memory backend does not fail.
+            Err(error) => panic!("the in-memory storage failed: {error}"),
         }
     }
 

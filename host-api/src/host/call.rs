@@ -11,7 +11,8 @@
 //! native stack grows only here, by one host-function frame and one engine
 //! entry per contract level, and [`MAX_CALL_DEPTH`] bounds the levels.
 
-use gasworks_vm::engine::Instance;
+use gasworks_vm::engine::{CallError, Instance, Outcome};
+use gasworks_vm::profile::{Category, Profiler};
 use gasworks_vm::trap::TrapKind;
 
 use super::{HostCall, Meter};
@@ -43,7 +44,7 @@ pub(crate) enum Entered {
 /// backend-failure trap, which unwinds the whole execution.
 pub(crate) fn enter_contract(
     env: &mut Env,
-    meter: &mut Meter,
+    meter: &mut Meter<'_>,
     cost: &Cost,
     callee: Address,
     input: Vec<u8>,
@@ -74,19 +75,19 @@ pub(crate) fn enter_contract(
     let Some(contract) = env.contracts.get(&callee).cloned() else {
         return refuse(env, CallStatus::NoSuchContract);
     };
-    meter.charge(cost.items_cost(contract.initial_pages))?;
+    meter.charge(cost.items_cost(contract.initial_pages), Category::Entry)?;
     let limit = gas_limit.min(meter.left());
     env.push(callee, caller, input);
     let linker = env.linker.clone();
     let (result, gas_used) = match Instance::new(&contract.module, &linker) {
         Err(_) => (Err(HostTrap::InstantiationFailed.kind()), 0),
-        Ok(mut instance) => match instance.call_with(ENTRY_POINT, &[], limit, env) {
+        Ok(mut instance) => match call_entry(&mut instance, limit, env, meter.profiler(), callee) {
             Err(_) => (Err(HostTrap::MissingEntryPoint.kind()), 0),
             Ok(outcome) => (outcome.result.map(|_| ()), outcome.gas_used),
         },
     };
     // At most `limit`, which is at most what the meter holds.
-    meter.charge(gas_used)?;
+    meter.charge_nested(gas_used)?;
     let outcome_name = match result {
         Ok(()) => CallStatus::Success.name().to_string(),
         Err(kind) => format!("trapped: {kind}"),
@@ -116,6 +117,36 @@ pub(crate) fn enter_contract(
             })
         }
     }
+}
+
+/// Runs `instance`'s entry point with `limit` gas; profiled under a scope
+/// named for the contract when there is a profiler.
+fn call_entry(
+    instance: &mut Instance,
+    limit: u64,
+    env: &mut Env,
+    profiler: Option<&mut Profiler>,
+    contract: Address,
+) -> Result<Outcome, CallError> {
+    match profiler {
+        None => instance.call_with(ENTRY_POINT, &[], limit, env),
+        Some(profiler) => {
+            profiler.enter(&profile_scope(&contract));
+            let outcome = instance.call_profiled(ENTRY_POINT, &[], limit, env, profiler);
+            profiler.leave();
+            outcome
+        }
+    }
+}
+
+/// The profile scope of a contract: `contract` and its address's first
+/// four bytes in hex.
+pub(crate) fn profile_scope(contract: &Address) -> String {
+    let mut name = String::from("contract ");
+    for byte in &contract.0[..4] {
+        name.push_str(&format!("{byte:02x}"));
+    }
+    name
 }
 
 /// See the manifest entry `call`.

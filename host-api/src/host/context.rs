@@ -1,6 +1,7 @@
 //! Context host functions: who called, where and when, the input, gas, and
 //! return data.
 
+use gasworks_vm::profile::Category;
 use gasworks_vm::trap::TrapKind;
 
 use super::HostCall;
@@ -77,7 +78,7 @@ fn copy_out(
     let (bytes, full_len) = h.with_env(|env, meter| {
         let bytes = pick(frame(env)?);
         let copied = bytes.len().min(out_cap as usize);
-        meter.charge(cost.bytes_cost(copied as u64))?;
+        meter.charge(cost.bytes_cost(copied as u64), Category::HostPerByte)?;
         Ok((
             bytes.get(..copied).unwrap_or_default().to_vec(),
             bytes.len(),

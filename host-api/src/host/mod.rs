@@ -47,6 +47,7 @@ use std::sync::Arc;
 
 use gasworks_vm::engine::{Caller, HostFunc};
 use gasworks_vm::instrument::ValType;
+use gasworks_vm::profile::{Category, Profiler};
 use gasworks_vm::trap::TrapKind;
 
 use crate::HostTrap;
@@ -226,23 +227,53 @@ pub(crate) fn implementations() -> Vec<Implementation> {
 }
 
 /// Gas accounting for work done with the context borrowed: starts with the
-/// gas left, refuses charges above it as the engine does.
-pub(crate) struct Meter {
+/// gas left, refuses charges above it as the engine does. In a profiled
+/// call it holds the profiler, records each charge in the category given,
+/// and lends the profiler to a nested call ([`enter_contract`]).
+pub(crate) struct Meter<'p> {
     start: u64,
     left: u64,
+    profiler: Option<&'p mut Profiler>,
 }
 
-impl Meter {
-    /// A meter holding `gas`.
-    pub(crate) fn new(gas: u64) -> Meter {
+impl<'p> Meter<'p> {
+    /// A meter holding `gas`, recording nothing.
+    #[cfg(test)]
+    pub(crate) fn new(gas: u64) -> Meter<'static> {
         Meter {
             start: gas,
             left: gas,
+            profiler: None,
         }
     }
 
-    /// Charges `amount`; above what is left, consumes everything and traps.
-    pub(crate) fn charge(&mut self, amount: u64) -> Result<(), TrapKind> {
+    /// A meter holding `gas`, recording in `profiler` when there is one.
+    pub(crate) fn profiled(gas: u64, profiler: Option<&'p mut Profiler>) -> Meter<'p> {
+        Meter {
+            start: gas,
+            left: gas,
+            profiler,
+        }
+    }
+
+    /// Charges `amount` for `category`; above what is left, consumes
+    /// everything and traps.
+    pub(crate) fn charge(&mut self, amount: u64, category: Category) -> Result<(), TrapKind> {
+        let before = self.left;
+        let result = self.take(amount);
+        if let Some(profiler) = self.profiler.as_deref_mut() {
+            profiler.record(category, before - self.left);
+        }
+        result
+    }
+
+    /// Charges the gas a nested call used (recorded already, by the nested
+    /// call's own profile).
+    pub(crate) fn charge_nested(&mut self, amount: u64) -> Result<(), TrapKind> {
+        self.take(amount)
+    }
+
+    fn take(&mut self, amount: u64) -> Result<(), TrapKind> {
         match self.left.checked_sub(amount) {
             Some(left) => {
                 self.left = left;
@@ -264,6 +295,11 @@ impl Meter {
     pub(crate) fn spent(&self) -> u64 {
         self.start - self.left
     }
+
+    /// The profiler, in a profiled call.
+    pub(crate) fn profiler(&mut self) -> Option<&mut Profiler> {
+        self.profiler.as_deref_mut()
+    }
 }
 
 /// One host function call: the engine's caller and the function's price.
@@ -280,17 +316,26 @@ impl HostCall<'_, '_> {
 
     /// Charges the base price.
     pub(crate) fn charge_base(&mut self) -> Result<(), TrapKind> {
-        self.caller.charge_gas(self.cost.base)
+        self.caller
+            .charge_gas_as(self.cost.base, Category::HostBase)
     }
 
     /// Charges the per-byte price for `bytes` bytes.
     pub(crate) fn charge_bytes(&mut self, bytes: u64) -> Result<(), TrapKind> {
-        self.caller.charge_gas(self.cost.bytes_cost(bytes))
+        if let Some(profiler) = self.caller.profiler() {
+            profiler.add_bytes(bytes);
+        }
+        self.caller
+            .charge_gas_as(self.cost.bytes_cost(bytes), Category::HostPerByte)
     }
 
     /// Charges the per-item price for `items` items.
     pub(crate) fn charge_items(&mut self, items: u64) -> Result<(), TrapKind> {
-        self.caller.charge_gas(self.cost.items_cost(items))
+        if let Some(profiler) = self.caller.profiler() {
+            profiler.add_items(items);
+        }
+        self.caller
+            .charge_gas_as(self.cost.items_cost(items), Category::HostPerByte)
     }
 
     /// Gas left.
@@ -335,19 +380,23 @@ impl HostCall<'_, '_> {
     }
 
     /// Runs `work` with the transaction's [`Env`] and a [`Meter`] holding
-    /// the gas left, then charges what the meter spent.
+    /// the gas left (and, in a profiled call, the profiler), then charges
+    /// what the meter spent (the meter recorded it in the profile).
     pub(crate) fn with_env<R>(
         &mut self,
-        work: impl FnOnce(&mut Env, &mut Meter) -> Result<R, TrapKind>,
+        work: impl FnOnce(&mut Env, &mut Meter<'_>) -> Result<R, TrapKind>,
     ) -> Result<R, TrapKind> {
-        let mut meter = Meter::new(self.caller.gas_left());
-        let result = match self.caller.context::<Env>() {
+        let gas_left = self.caller.gas_left();
+        let (env, profiler) = self.caller.context_and_profiler::<Env>();
+        let mut meter = Meter::profiled(gas_left, profiler);
+        let result = match env {
             Some(env) => work(env, &mut meter),
             None => Err(HostTrap::NoContext.kind()),
         };
+        let spent = meter.spent();
         // Never more than the gas left, so this charge cannot fail; when
         // the meter ran out it consumes all gas, as the engine would.
-        self.caller.charge_gas(meter.spent())?;
+        self.caller.charge_gas(spent)?;
         result
     }
 }
@@ -387,12 +436,12 @@ mod tests {
     #[test]
     fn meter_refuses_like_the_engine() {
         let mut meter = Meter::new(10);
-        assert_eq!(meter.charge(4), Ok(()));
-        assert_eq!(meter.charge(6), Ok(()));
+        assert_eq!(meter.charge(4, Category::Storage), Ok(()));
+        assert_eq!(meter.charge(6, Category::Storage), Ok(()));
         assert_eq!(meter.left(), 0);
-        assert_eq!(meter.charge(0), Ok(()));
+        assert_eq!(meter.charge(0, Category::Storage), Ok(()));
         let mut meter = Meter::new(10);
-        assert_eq!(meter.charge(11), Err(TrapKind::OutOfGas));
+        assert_eq!(meter.charge(11, Category::Storage), Err(TrapKind::OutOfGas));
         assert_eq!(meter.spent(), 10);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::ops::Bound;
 
+use gasworks_vm::profile::Category;
 use gasworks_vm::trap::TrapKind;
 
 use super::{HostCall, Meter};
@@ -55,7 +56,7 @@ pub(super) fn read(
         let full = full_key(&own_address(env)?, &key);
         let value = env.get(&full).map_err(|e| env.fail(e))?;
         if let Some(value) = &value {
-            meter.charge(cost.bytes_cost(value.len() as u64))?;
+            meter.charge(cost.bytes_cost(value.len() as u64), Category::Storage)?;
         }
         Ok(value)
     })?;
@@ -153,13 +154,15 @@ fn collect_batch(
     mut merged: MergedScan<'_>,
     limit: u32,
     out_cap: u32,
-    meter: &mut Meter,
+    meter: &mut Meter<'_>,
     cost: &Cost,
 ) -> Result<Batch, ScanStop> {
     let mut out = Vec::new();
     let mut count: u32 = 0;
     loop {
-        meter.charge(cost.items_cost(1)).map_err(ScanStop::Trap)?;
+        meter
+            .charge(cost.items_cost(1), Category::Storage)
+            .map_err(ScanStop::Trap)?;
         let (key, value) = match merged.next_step().map_err(ScanStop::Backend)? {
             Step::End => {
                 return Ok(Batch {
@@ -182,7 +185,7 @@ fn collect_batch(
             });
         }
         meter
-            .charge(cost.bytes_cost(size))
+            .charge(cost.bytes_cost(size), Category::Storage)
             .map_err(ScanStop::Trap)?;
         // Lengths are bounded by the key and value limits: they fit in u32.
         out.extend_from_slice(&(user_key.len() as u32).to_le_bytes());

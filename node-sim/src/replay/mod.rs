@@ -36,9 +36,10 @@ use crate::chain::{ChainError, ChainOptions};
 use crate::chainfile::ChainReader;
 use crate::exec::{ExecOptions, Fault};
 use crate::hash::Hash;
-use crate::node::{Node, NodeError, NodeOptions};
+use crate::node::{Node, NodeError, NodeOptions, SyncObserver};
 use crate::state::keys;
 use crate::state::{RocksOptions, RocksStore, StateRead, StateStore};
+use gasworks_vm::profile::Profile;
 
 pub use bundle::{Bundle, BundleContext, BundleRun};
 pub use divergence::{Divergence, KeyDivergence, RecordDifference, compare_records};
@@ -68,6 +69,9 @@ pub struct NodeOptionsSpec {
     pub verify_threads: usize,
     /// RocksDB tuning.
     pub rocks: RocksOptions,
+    /// Profile every transaction's gas (the report's
+    /// [`ReplayReport::profiles`] come from the first node that does).
+    pub profile: bool,
 }
 
 /// One node of a replay.
@@ -93,6 +97,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                         tracing: false,
                         verify_threads: 1,
                         rocks: RocksOptions::default(),
+                        profile: false,
                     }),
                 ),
                 1 => (
@@ -102,6 +107,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                         tracing: true,
                         verify_threads: 2,
                         rocks: RocksOptions::default(),
+                        profile: false,
                     }),
                 ),
                 2 => (
@@ -124,6 +130,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                             tree_cache_depth: 0,
                             batched_tree_updates: false,
                         },
+                        profile: false,
                     }),
                 ),
                 k => (
@@ -133,6 +140,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                         tracing: false,
                         verify_threads: k - 2,
                         rocks: RocksOptions::default(),
+                        profile: false,
                     }),
                 ),
             };
@@ -212,6 +220,49 @@ pub struct ReplayReport {
     pub divergence: Option<Divergence>,
     /// The repro bundle written for it.
     pub bundle: Option<PathBuf>,
+    /// Gas profiles block by block, from the first node that profiled
+    /// ([`NodeOptionsSpec::profile`]); empty when none did.
+    pub profiles: Vec<BlockProfile>,
+}
+
+/// The gas profiles of one block's transactions.
+#[derive(Debug, Clone)]
+pub struct BlockProfile {
+    /// Height.
+    pub height: u64,
+    /// One profile per transaction, in order (empty for a rejected one).
+    pub transactions: Vec<Profile>,
+}
+
+impl BlockProfile {
+    /// The block's profile: every transaction's, each under a scope named
+    /// `tx N`.
+    pub fn block(&self) -> Profile {
+        let mut block = Profile::default();
+        for (index, profile) in self.transactions.iter().enumerate() {
+            block.merge(&profile.nested_in(&format!("tx {index}")));
+        }
+        block
+    }
+}
+
+/// Collects the profiles of each block a node executes.
+struct CollectProfiles<'a, F> {
+    profiles: &'a mut Vec<BlockProfile>,
+    committed: F,
+}
+
+impl<F: FnMut(&crate::state::Head)> SyncObserver for CollectProfiles<'_, F> {
+    fn executed(&mut self, block: &crate::chain::ExecutedBlock) {
+        self.profiles.push(BlockProfile {
+            height: block.header.height,
+            transactions: block.profiles.clone(),
+        });
+    }
+
+    fn committed(&mut self, head: &crate::state::Head) {
+        (self.committed)(head);
+    }
 }
 
 /// Why a replay could not run (disagreement is a report, not an error).
@@ -271,6 +322,7 @@ fn node_options(spec: &NodeOptionsSpec, fault: Option<Fault>) -> NodeOptions {
                 verify_threads: spec.verify_threads,
                 record_reads: false,
                 fault,
+                profile: spec.profile,
             },
         },
         rocks: spec.rocks,
@@ -283,15 +335,20 @@ fn run_in_process(
     spec: &NodeOptionsSpec,
     fault: Option<Fault>,
     progress: &AtomicU64,
-) -> Result<(), String> {
+) -> Result<Vec<BlockProfile>, String> {
     let mut reader = ChainReader::open(chain_path).map_err(|e| e.to_string())?;
     let genesis = reader.genesis.clone();
-    let mut work = || -> Result<(), NodeError> {
+    let mut work = || -> Result<Vec<BlockProfile>, NodeError> {
         let mut node = Node::open(dir, &genesis, node_options(spec, fault))?;
-        node.sync(&mut reader, None, |_| {
-            progress.fetch_add(1, Ordering::Relaxed);
-        })?;
-        Ok(())
+        let mut profiles = Vec::new();
+        let mut observer = CollectProfiles {
+            profiles: &mut profiles,
+            committed: |_: &crate::state::Head| {
+                progress.fetch_add(1, Ordering::Relaxed);
+            },
+        };
+        node.sync_observed(&mut reader, None, &mut observer)?;
+        Ok(profiles)
     };
     let result = if spec.tracing {
         let subscriber = CountingSubscriber {
@@ -400,7 +457,7 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
         .map(|_| Arc::new(AtomicU64::new(0)))
         .collect();
     let done = AtomicU64::new(0);
-    let reports: Vec<NodeReport> = std::thread::scope(|scope| {
+    let results: Vec<(NodeReport, Vec<BlockProfile>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = config
             .nodes
             .iter()
@@ -415,9 +472,16 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
                     let start = Instant::now();
                     let mut restarts = 0;
                     let mut killed_at = Vec::new();
+                    let mut profiles = Vec::new();
                     let error = match &spec.condition {
                         Condition::InProcess(options) => {
-                            run_in_process(&chain, &dir, options, spec.fault, counter).err()
+                            match run_in_process(&chain, &dir, options, spec.fault, counter) {
+                                Ok(collected) => {
+                                    profiles = collected;
+                                    None
+                                }
+                                Err(error) => Some(error),
+                            }
                         }
                         Condition::KilledProcess { kill_after } => {
                             match run_process(&exe, &chain, &dir, Some(*kill_after), counter) {
@@ -434,7 +498,7 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
                             }
                         }
                     };
-                    NodeReport {
+                    let report = NodeReport {
                         name: spec.name.clone(),
                         data_dir: dir,
                         height: 0,
@@ -443,7 +507,8 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
                         restarts,
                         killed_at,
                         elapsed: start.elapsed(),
-                    }
+                    };
+                    (report, profiles)
                 })
             })
             .collect();
@@ -454,7 +519,7 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
             let progress = scope.spawn(move || show_progress(total, &counters, done));
             let reports = handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| panic_report()))
+                .map(|h| h.join().unwrap_or_else(|_| (panic_report(), Vec::new())))
                 .collect();
             done.store(1, Ordering::Relaxed);
             let _ = progress.join();
@@ -462,11 +527,18 @@ pub fn replay(config: &ReplayConfig) -> Result<ReplayReport, ReplayError> {
         } else {
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| panic_report()))
+                .map(|h| h.join().unwrap_or_else(|_| (panic_report(), Vec::new())))
                 .collect()
         }
     });
-    compare(config, &genesis, &blocks, reports)
+    let (reports, profiles): (Vec<NodeReport>, Vec<Vec<BlockProfile>>) =
+        results.into_iter().unzip();
+    let mut report = compare(config, &genesis, &blocks, reports)?;
+    report.profiles = profiles
+        .into_iter()
+        .find(|profiles| !profiles.is_empty())
+        .unwrap_or_default();
+    Ok(report)
 }
 
 fn panic_report() -> NodeReport {
@@ -570,6 +642,7 @@ fn compare(
             .map_or(Hash::default(), |b| b.header.state_root),
         divergence,
         bundle,
+        profiles: Vec::new(),
     })
 }
 

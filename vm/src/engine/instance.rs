@@ -20,6 +20,7 @@ use super::{
     ArgumentMismatch, Binding, CallError, Caller, Export, InstantiationError, Linker,
     MAX_MEMORY_PAGES, MAX_TABLE_ELEMENTS, Module, PAGE_SIZE, Value, execute,
 };
+use crate::profile::{Category, Profiler};
 use crate::trap::TrapKind;
 
 /// The outcome of a call.
@@ -208,7 +209,7 @@ impl Instance {
             let mut stack = execute::ValueStack::take(instance.stack_slots);
             let mut gas = execute::Gas { left: u64::MAX };
             let result = match start.checked_sub(imported) {
-                Some(defined) => instance.execute(defined, &mut stack, &mut gas, &mut ()),
+                Some(defined) => instance.execute(defined, &mut stack, &mut gas, &mut (), None),
                 None => instance.call_host_export(start, &mut stack, &mut gas, &mut ()),
             };
             stack.give_back();
@@ -310,6 +311,37 @@ impl Instance {
         gas_limit: u64,
         context: &mut dyn Any,
     ) -> Result<Outcome, CallError> {
+        self.run(name, args, gas_limit, context, None)
+    }
+
+    /// [`Instance::call_with`], recording where the gas goes in `profiler`
+    /// (see [`crate::profile`]): the same results, gas and trap as without
+    /// it; every unit of gas used is recorded once. A host function reaches
+    /// the profiler through [`Caller::profiler`] (to call another instance
+    /// profiled, say).
+    ///
+    /// # Errors
+    ///
+    /// As [`Instance::call`].
+    pub fn call_profiled(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        gas_limit: u64,
+        context: &mut dyn Any,
+        profiler: &mut Profiler,
+    ) -> Result<Outcome, CallError> {
+        self.run(name, args, gas_limit, context, Some(profiler))
+    }
+
+    fn run(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        gas_limit: u64,
+        context: &mut dyn Any,
+        profiler: Option<&mut Profiler>,
+    ) -> Result<Outcome, CallError> {
         let module = self.module.clone();
         let Some(Export::Function(index)) = module.exports.get(name).copied() else {
             return Err(CallError::NoSuchExport(name.to_string()));
@@ -340,9 +372,14 @@ impl Instance {
         }
         let imported = module.imports.len() as u32;
         let result = if index < imported {
-            self.call_host_export(index, &mut stack, &mut gas, context)
+            let before = gas.left;
+            let result = self.call_host_export(index, &mut stack, &mut gas, context);
+            if let Some(profiler) = profiler {
+                profiler.record(Category::Host, before - gas.left);
+            }
+            result
         } else {
-            self.execute(index - imported, &mut stack, &mut gas, context)
+            self.execute(index - imported, &mut stack, &mut gas, context, profiler)
         };
         let result = result.map(|()| {
             signature
@@ -387,6 +424,7 @@ impl Instance {
                     memory: &mut self.memory,
                     gas_left: &mut gas.left,
                     context,
+                    profiler: None,
                 };
                 func(&mut caller, &args, &mut stack[..signature.results.len()])
             }

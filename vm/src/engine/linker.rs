@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::execute;
+use crate::profile::{Category, Profiler};
 use crate::trap::TrapKind;
 
 /// What a host function sees of the calling instance.
@@ -14,6 +15,7 @@ pub struct Caller<'a> {
     pub(super) memory: &'a mut Vec<u8>,
     pub(super) gas_left: &'a mut u64,
     pub(super) context: &'a mut dyn Any,
+    pub(super) profiler: Option<&'a mut Profiler>,
 }
 
 impl Caller<'_> {
@@ -54,6 +56,41 @@ impl Caller<'_> {
         let result = gas.charge(amount);
         *self.gas_left = gas.left;
         result
+    }
+
+    /// [`Caller::charge_gas`], recorded in a profiled call's profile under
+    /// `category` (what was taken: all the gas left when that is less
+    /// than `amount`). A charge made with [`Caller::charge_gas`] is
+    /// recorded as [`Category::Host`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Caller::charge_gas`].
+    pub fn charge_gas_as(&mut self, amount: u64, category: Category) -> Result<(), TrapKind> {
+        let before = *self.gas_left;
+        let result = self.charge_gas(amount);
+        if let Some(profiler) = self.profiler.as_deref_mut() {
+            profiler.record(category, before - *self.gas_left);
+        }
+        result
+    }
+
+    /// The profiler of a profiled call ([`Instance::call_profiled`]), with
+    /// the host function's frame on top of its stack: for a host function
+    /// that counts bytes, records its own charges or calls into another
+    /// instance with it.
+    ///
+    /// [`Instance::call_profiled`]: super::Instance::call_profiled
+    pub fn profiler(&mut self) -> Option<&mut Profiler> {
+        self.profiler.as_deref_mut()
+    }
+
+    /// [`Caller::context`] and [`Caller::profiler`] at once.
+    pub fn context_and_profiler<T: Any>(&mut self) -> (Option<&mut T>, Option<&mut Profiler>) {
+        (
+            self.context.downcast_mut::<T>(),
+            self.profiler.as_deref_mut(),
+        )
     }
 }
 

@@ -51,6 +51,8 @@ pub use value::Value;
 
 use linker::Binding;
 
+pub(crate) use compile::Compiled;
+
 /// The engine's version, part of every compiled module's cache key.
 pub const ENGINE_VERSION: &str = concat!("gasworks-engine/", env!("CARGO_PKG_VERSION"), "/code-v2");
 

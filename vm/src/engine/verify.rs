@@ -56,6 +56,20 @@ impl Code {
         self.ops.len()
     }
 
+    /// The same ops lowered for profiled calls ([`Op::profiled`]): the
+    /// instructions are these, already verified, so the verifier's
+    /// guarantees hold for the copy.
+    pub fn for_profiling(&self) -> Code {
+        Code {
+            ops: self.ops.iter().map(Op::profiled).collect(),
+        }
+    }
+
+    /// The instruction at op index `index`.
+    pub fn instr_at(&self, index: usize) -> Option<Instr> {
+        self.ops.get(index).map(Op::instr)
+    }
+
     /// The instructions, as lowered (branch targets relative).
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn instructions(&self) -> impl Iterator<Item = Instr> + '_ {

@@ -144,9 +144,60 @@ pub(crate) struct Compiled {
     /// The instrumenter's stack-height global, when the module is
     /// instrumented (its last global).
     pub stack_global: Option<u32>,
+    /// The contents of the `name` custom section, if any: read only by
+    /// the profiler ([`Compiled::function_names`]).
+    pub name_section: Option<Vec<u8>>,
+    /// The code lowered for profiled calls, made on first use
+    /// ([`Compiled::profiling_code`]).
+    pub profiling_code: std::sync::OnceLock<Code>,
 }
 
 impl Compiled {
+    /// Canonical signature id of function `index` (imports first).
+    /// The code profiled calls run ([`verify::Code::for_profiling`]),
+    /// lowered on first use.
+    pub fn profiling_code(&self) -> &Code {
+        self.profiling_code
+            .get_or_init(|| self.code.for_profiling())
+    }
+
+    /// Names of functions (index among all functions, imports first): from
+    /// the name section, Rust symbols demangled, else a function's first
+    /// export name. For profiles and reports; nothing in execution reads
+    /// it.
+    pub fn function_names(&self) -> BTreeMap<u32, String> {
+        let mut names = BTreeMap::new();
+        if let Some(section) = &self.name_section {
+            let reader =
+                wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(section, 0));
+            for subsection in reader {
+                let Ok(wasmparser::Name::Function(map)) = subsection else {
+                    continue;
+                };
+                for naming in map.into_iter().flatten() {
+                    let name = format!("{:#}", rustc_demangle::demangle(naming.name));
+                    names.insert(naming.index, name);
+                }
+            }
+        }
+        for (export, item) in &self.exports {
+            if let Export::Function(index) = item {
+                names.entry(*index).or_insert_with(|| export.clone());
+            }
+        }
+        names
+    }
+
+    /// Function `index`'s index in the module as uploaded: the
+    /// instrumenter put its two metering imports first.
+    pub fn uploaded_index(&self, index: u32) -> u32 {
+        if self.stack_global.is_some() {
+            index.saturating_sub(2)
+        } else {
+            index
+        }
+    }
+
     /// Canonical signature id of function `index` (imports first).
     pub fn function_signature(&self, index: u32) -> Option<u32> {
         let imported = self.imports.len() as u32;

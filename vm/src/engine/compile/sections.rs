@@ -50,6 +50,8 @@ pub(crate) fn translate(wasm: &[u8]) -> Result<(Compiled, Vec<Op>), CompileError
         start: None,
         max_frame_slots: 0,
         stack_global: None,
+        name_section: None,
+        profiling_code: std::sync::OnceLock::new(),
     };
     let mut defined_types: Vec<u32> = Vec::new();
     let mut code: Vec<Op> = Vec::new();
@@ -172,6 +174,9 @@ pub(crate) fn translate(wasm: &[u8]) -> Result<(Compiled, Vec<Op>), CompileError
                 }
             }
             Payload::StartSection { func, .. } => compiled.start = Some(*func),
+            Payload::CustomSection(reader) if reader.name() == "name" => {
+                compiled.name_section = Some(reader.data().to_vec());
+            }
             Payload::ElementSection(reader) => {
                 for element in reader.clone() {
                     let element = element.map_err(invalid)?;

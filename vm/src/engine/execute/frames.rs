@@ -21,17 +21,21 @@ use super::super::compile::Function;
 use super::dispatch::{EXIT, run};
 use super::{Exec, Frame, Gas, Op};
 use crate::limits::MAX_FRAMES;
+use crate::profile::Profiler;
 use crate::trap::TrapKind;
 
 impl Instance {
     /// Runs defined function `func` with its arguments in `stack[0..params]`;
-    /// on return its results are in `stack[0..results]`.
+    /// on return its results are in `stack[0..results]`. With a profiler,
+    /// runs the code lowered for profiling, which records every charge in
+    /// it.
     pub(crate) fn execute(
         &mut self,
         func: u32,
         stack: &mut [u64],
         gas: &mut Gas,
         context: &mut dyn Any,
+        profiler: Option<&mut Profiler>,
     ) -> Result<(), TrapKind> {
         let compiled = self.module.clone();
         let function = compiled
@@ -43,10 +47,24 @@ impl Instance {
         let range = stack.as_mut_ptr_range();
         let fp = range.start;
         enter(fp, range.end, function)?;
+        let (code, profiler) = match profiler {
+            None => (compiled.code.as_ptr(), None),
+            Some(profiler) => {
+                let module = profiler.module_number(&compiled);
+                let base = profiler.current();
+                let profiling = super::profile::Profiling {
+                    profiler,
+                    module,
+                    base,
+                    levels: Vec::new(),
+                };
+                (compiled.profiling_code().as_ptr(), Some(profiling))
+            }
+        };
         let mut exec = Exec {
             instance: self,
             compiled: &compiled,
-            code: compiled.code.as_ptr(),
+            code,
             frames: vec![Frame {
                 return_ip: &EXIT,
                 fp,
@@ -55,6 +73,7 @@ impl Instance {
             gas_left: gas.left,
             entry_sp,
             context,
+            profiler,
         };
         let (mem, len) = exec.memory();
         let entry = at!(exec, function.entry);

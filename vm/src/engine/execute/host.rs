@@ -9,17 +9,20 @@
 #![forbid(unsafe_code)]
 
 use super::super::code::Slot;
+use super::super::compile::ImportKind;
 use super::super::{Binding, Caller, HostFunc};
-use super::{Exec, Gas};
+use super::{Exec, Gas, Op};
 use crate::trap::TrapKind;
 
 impl Exec<'_> {
-    /// Calls import `import` with its arguments and results at `fp + base`;
-    /// the gas left is in `self.gas_left` before and after.
+    /// Calls import `import` with its arguments and results at `fp + base`,
+    /// from the call at `ip`; the gas left is in `self.gas_left` before and
+    /// after.
     #[inline(never)]
     pub(super) fn call_import(
         &mut self,
         import: u32,
+        ip: *const Op,
         fp: *mut u64,
         base: Slot,
     ) -> Result<(), TrapKind> {
@@ -28,6 +31,7 @@ impl Exec<'_> {
         let host: HostFunc = match &self.instance.imports[import as usize] {
             Binding::Gas => {
                 let amount = self.import_slots(fp, base, 1)?[0];
+                self.profile_charge(ip, amount.min(self.gas_left), false);
                 let mut gas = Gas {
                     left: self.gas_left,
                 };
@@ -54,6 +58,16 @@ impl Exec<'_> {
         };
         let results = &mut slots[..results];
         results.fill(0);
+        let profiled = match &self.profiler {
+            None => None,
+            Some(_) => {
+                let name = match &compiled.imports[import as usize].kind {
+                    ImportKind::Host { name, .. } => name.as_str(),
+                    ImportKind::Gas | ImportKind::StackExhausted => "",
+                };
+                self.profile_enter_host(ip, name)
+            }
+        };
         let mut gas = Gas {
             left: self.gas_left,
         };
@@ -61,9 +75,16 @@ impl Exec<'_> {
             memory: &mut self.instance.memory,
             gas_left: &mut gas.left,
             context: &mut *self.context,
+            profiler: self
+                .profiler
+                .as_mut()
+                .map(|profiling| &mut *profiling.profiler),
         };
         let result = host(&mut caller, args, results);
         self.gas_left = gas.left;
+        if let Some(entry) = profiled {
+            self.profile_leave_host(entry);
+        }
         result
     }
 }

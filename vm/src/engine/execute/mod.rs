@@ -73,7 +73,8 @@
 //! - `bulk.rs`: the bulk memory and table operations, with their bounds
 //!   checks;
 //! - `stack.rs`: the value stacks, pooled per thread;
-//! - `gas.rs`: a call's gas accounting.
+//! - `gas.rs`: a call's gas accounting;
+//! - `profile.rs`: what a profiled call records (see [`crate::profile`]).
 
 #[macro_use]
 mod macros;
@@ -83,6 +84,7 @@ mod frames;
 mod gas;
 mod handlers;
 mod host;
+mod profile;
 mod stack;
 
 use std::any::Any;
@@ -91,7 +93,7 @@ use super::Instance;
 use super::code::Instr;
 use super::compile::Compiled;
 use dispatch::{Handler, unreachable_op};
-use handlers::handler_of;
+use handlers::{handler_of, profiled_handler_of};
 
 pub(crate) use dispatch::dispatch;
 pub(crate) use gas::Gas;
@@ -130,6 +132,17 @@ impl Op {
         Op {
             handler: handler_of(&instr, fuse),
             instr,
+        }
+    }
+
+    /// The same instruction with the handler that code lowered for
+    /// profiled calls runs (see [`crate::profile`]). Valid for every
+    /// verified op: a handler without fusion is right for any destination,
+    /// fusion being only the verifier's optimisation.
+    pub(super) fn profiled(&self) -> Op {
+        Op {
+            handler: profiled_handler_of(&self.instr),
+            instr: self.instr,
         }
     }
 
@@ -199,6 +212,9 @@ pub(crate) struct Exec<'a> {
     /// handler chain used when the run ends (see `dispatch::native_depth`).
     entry_sp: usize,
     context: &'a mut dyn Any,
+    /// A profiled call's profiler and what it keeps (its code is
+    /// [`Compiled::profiling_code`]).
+    profiler: Option<profile::Profiling<'a>>,
 }
 
 // The first two invariants are the verifier's rules (`verify::verify`,

@@ -62,7 +62,7 @@ pub(super) fn handler_of(instr: &Instr, fuse: Fuse) -> Option<Handler> {
                 let imported = st.compiled.imports.len() as u32;
                 if callee < imported {
                     st.gas_left = gas;
-                    if let Err(kind) = st.call_import(callee, fp, base) {
+                    if let Err(kind) = st.call_import(callee, ip, fp, base) {
                         let gas = st.gas_left;
                         return trap(st, gas, kind);
                     }
@@ -79,7 +79,7 @@ pub(super) fn handler_of(instr: &Instr, fuse: Fuse) -> Option<Handler> {
             Instr::CallHost { import, base },
             |ip, fp, gas, mem, len, st| {
                 st.gas_left = gas;
-                if let Err(kind) = st.call_import(import, fp, base) {
+                if let Err(kind) = st.call_import(import, ip, fp, base) {
                     let gas = st.gas_left;
                     return trap(st, gas, kind);
                 }

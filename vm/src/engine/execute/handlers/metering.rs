@@ -3,7 +3,8 @@
 //! instrumenter's stack prologue (`StackEnter`).
 //!
 //! A charge that exceeds the gas left traps with *out of gas* and leaves
-//! none; the prologue adds the frame to the injected stack height and traps
+//! none (code lowered for profiled calls records each charge first,
+//! [`profiled_handler_of`]); the prologue adds the frame to the injected stack height and traps
 //! with *stack exhausted* beyond [`STACK_LIMIT`], as the instrumented code
 //! it replaces would.
 
@@ -49,6 +50,33 @@ pub(super) fn handler_of(instr: &Instr) -> Option<Handler> {
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
+        _ => return None,
+    })
+}
+
+/// The handler of a charge in code lowered for profiled calls (see
+/// [`crate::profile`]): records the charge (what it takes, all the gas left
+/// when that is less), then charges as [`handler_of`]'s does; `None` for
+/// another instruction.
+pub(super) fn profiled_handler_of(instr: &Instr) -> Option<Handler> {
+    Some(match instr {
+        Instr::ChargeGas(_) => handler!(Instr::ChargeGas(amount), |ip, fp, gas, mem, len, st| {
+            st.profile_charge(ip, amount.min(gas), false);
+            if amount > gas {
+                return trap(st, 0, TrapKind::OutOfGas);
+            }
+            next!(step!(ip), fp, gas - amount, mem, len, st)
+        }),
+        Instr::ChargeGasSlot(_) => {
+            handler!(Instr::ChargeGasSlot(s), |ip, fp, gas, mem, len, st| {
+                let amount = get!(fp, s);
+                st.profile_charge(ip, amount.min(gas), true);
+                if amount > gas {
+                    return trap(st, 0, TrapKind::OutOfGas);
+                }
+                next!(step!(ip), fp, gas - amount, mem, len, st)
+            })
+        }
         _ => return None,
     })
 }

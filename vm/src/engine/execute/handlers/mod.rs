@@ -44,3 +44,10 @@ pub(super) fn handler_of(instr: &Instr, fuse: Fuse) -> Handler {
         // Every variant has its handler in one of the families.
         .unwrap_or(unreachable_op)
 }
+
+/// The handler of `instr`'s variant in code lowered for profiled calls:
+/// charges record themselves, and no branch or call makes its
+/// destination's charge (the charge op there makes it).
+pub(super) fn profiled_handler_of(instr: &Instr) -> Handler {
+    metering::profiled_handler_of(instr).unwrap_or_else(|| handler_of(instr, Fuse::default()))
+}
