@@ -54,6 +54,9 @@ pub(crate) struct Contract {
     pub module: Module,
     /// Initial memory pages (charged per page on every instantiation).
     pub initial_pages: u64,
+    /// Initial table elements, all tables together (charged per element
+    /// on every instantiation).
+    pub initial_table_elements: u64,
 }
 
 /// One contract on the call stack.

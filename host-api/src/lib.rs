@@ -36,7 +36,8 @@ use gasworks_vm::instrument::ValType;
 pub use codes::{CallStatus, HostTrap, NOT_FOUND};
 pub use env::{AbortRecord, Address, BlockEnv, CallRecord, DebugInfo, Event, LogRecord};
 pub use manifest::{
-    CALL_COST, Cost, HOST_MODULE, MANIFEST, ManifestEntry, Provider, host_entry, manifest_hash,
+    CALL_COST, CALL_TABLE_ELEMENT_GAS, Cost, HOST_MODULE, MANIFEST, ManifestEntry, Provider,
+    host_entry, manifest_hash,
 };
 pub use names::{RejectionDisplay, demangle, rejection_display};
 pub use runtime::{

@@ -118,6 +118,9 @@ pub struct Deployed {
     pub module_key: [u8; 32],
     /// Initial memory pages, charged per page on every entry.
     pub initial_pages: u64,
+    /// Initial table elements (all tables), charged per element on every
+    /// entry.
+    pub initial_table_elements: u64,
 }
 
 /// The deployed contracts and the linker: what a node needs to execute
@@ -172,15 +175,18 @@ impl Runtime {
         // every call.
         Instance::new(&module, &self.linker).map_err(DeployError::Instantiation)?;
         let initial_pages = instrumented.report.memory.map_or(0, |(initial, _)| initial);
+        let initial_table_elements = module.initial_table_elements();
         let deployed = Deployed {
             module_key: module.key(),
             initial_pages,
+            initial_table_elements,
         };
         Arc::make_mut(&mut self.contracts).insert(
             address,
             Contract {
                 module,
                 initial_pages,
+                initial_table_elements,
             },
         );
         Ok(deployed)
@@ -194,7 +200,9 @@ impl Runtime {
     /// Executes a transaction's call.
     ///
     /// The entry is charged like a `call` ([`CALL_COST`]: base, per input
-    /// byte, per initial memory page of the contract) from the call's gas
+    /// byte, per initial memory page of the contract, and
+    /// [`crate::manifest::CALL_TABLE_ELEMENT_GAS`] per initial table
+    /// element) from the call's gas
     /// limit, then the contract's `execute` runs with the rest.
     ///
     /// # Errors

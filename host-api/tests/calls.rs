@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use gasworks_host_api::limits::MAX_CALL_DEPTH;
-use gasworks_host_api::{CALL_COST, CallStatus, Event, HostTrap};
+use gasworks_host_api::{CALL_COST, CALL_TABLE_ELEMENT_GAS, CallStatus, Event, HostTrap};
 use gasworks_vm::trap::TrapKind;
 
 fn event(contract: u8, topic: &[u8], data: &[u8]) -> Event {
@@ -472,6 +472,11 @@ fn call_gas_follows_the_manifest() {
 #[test]
 fn the_transaction_entry_is_charged_like_a_call() {
     let mut chain = Chain::new();
+    chain.deploy(
+        addr(3),
+        "(module (memory 1) (table 10000 funcref) (table 2500 externref) \
+           (func (export \"execute\") (nop)))",
+    );
     for (n, pages) in [(1u8, 1u32), (2, 4)] {
         chain.deploy(
             addr(n),
@@ -481,6 +486,9 @@ fn the_transaction_entry_is_charged_like_a_call() {
     let gas = |n: u8, input: &[u8]| chain.execute(addr(n), input, GAS).0.gas_used;
     assert_eq!(gas(1, &[0; 100]) - gas(1, &[]), CALL_COST.bytes_cost(100));
     assert_eq!(gas(2, &[]) - gas(1, &[]), CALL_COST.items_cost(3));
+    // Tables are allocated by instantiation too: charged per initial
+    // element, all tables together.
+    assert_eq!(gas(3, &[]) - gas(1, &[]), 12_500 * CALL_TABLE_ELEMENT_GAS);
     // Not enough gas for the entry charge: out of gas, all of it used.
     let (receipt, _) = chain.execute(addr(1), &[], CALL_COST.base - 1);
     assert_eq!(receipt.trap, Some(TrapKind::OutOfGas));

@@ -10,7 +10,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::Address;
-use crate::hash::{Hash, merkle_root, tagged_hash};
+use crate::hash::{Hash, leaf_hash, merkle_root, merkle_root_of_leaf_hashes, tagged_hash};
 use crate::receipt::Receipt;
 
 /// A block header.
@@ -65,12 +65,14 @@ pub fn transactions_root(txs: &[Vec<u8>]) -> Hash {
 }
 
 /// The Merkle root of receipts (each leaf the receipt's borsh encoding).
-pub fn receipts_root(receipts: &[Receipt]) -> Hash {
-    let leaves: Vec<Vec<u8>> = receipts
-        .iter()
-        .map(|r| borsh::to_vec(r).unwrap_or_default())
-        .collect();
-    merkle_root(&leaves)
+/// One receipt is encoded at a time: a block's receipts are not copied.
+pub fn receipts_root<'a>(receipts: impl IntoIterator<Item = &'a Receipt>) -> Hash {
+    merkle_root_of_leaf_hashes(
+        receipts
+            .into_iter()
+            .map(|r| leaf_hash(&borsh::to_vec(r).unwrap_or_default()))
+            .collect(),
+    )
 }
 
 /// A contract deployed at genesis.

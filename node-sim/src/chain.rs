@@ -363,14 +363,15 @@ impl<S: StateStore> Chain<S> {
         )?;
         let (state_root, prepared) = self.store.prepare(context.height, &changes)?;
         self.pending = Some(prepared);
-        let receipts: Vec<_> = records.iter().map(|r| r.receipt.clone()).collect();
         let header = Header {
             chain_id: context.chain_id,
             height: context.height,
             parent_hash: self.head.block_hash,
             timestamp,
             tx_root,
-            receipts_root: receipts_root(&receipts),
+            // From the records: the receipts (events, return data) are not
+            // copied for it.
+            receipts_root: receipts_root(records.iter().map(|r| &r.receipt)),
             state_root,
             gas_used,
             gas_limit: context.block_gas_limit,
@@ -599,14 +600,13 @@ pub fn compare_headers(expected: &Header, computed: &Header) -> Result<(), Chain
 
 /// Block 0's header.
 pub fn genesis_header(genesis: &Genesis, state_root: Hash, records: &[TxRecord]) -> Header {
-    let receipts: Vec<_> = records.iter().map(|r| r.receipt.clone()).collect();
     Header {
         chain_id: genesis.chain_id,
         height: 0,
         parent_hash: Hash::default(),
         timestamp: genesis.timestamp,
         tx_root: transactions_root(&[]),
-        receipts_root: receipts_root(&receipts),
+        receipts_root: receipts_root(records.iter().map(|r| &r.receipt)),
         state_root,
         gas_used: 0,
         gas_limit: genesis.block_gas_limit,

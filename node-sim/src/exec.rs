@@ -36,8 +36,20 @@ use crate::receipt::{
 };
 use crate::schedule::{
     CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION,
-    MAX_BLOCK_BYTES, MAX_BLOCK_TXS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
+    MAX_BLOCK_BYTES, MAX_BLOCK_TXS, RECEIPT_BYTE_GAS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
 };
+
+/// Bytes of debug text (messages, methods, logs) a node keeps for one
+/// block's transactions, all together: past it, logs are dropped and
+/// messages cut (see `fit_debug`). Node-local, not a consensus rule: the
+/// debug part is never hashed and no gas depends on it. Without it, a
+/// block of transactions logging 256 messages of 1 KiB each (about 290,000
+/// gas apiece) held over 2 GiB of debug text until its commit.
+pub const MAX_BLOCK_DEBUG_BYTES: usize = 4 * 1024 * 1024;
+
+/// What a transaction's message and method are cut to once the block's
+/// [`MAX_BLOCK_DEBUG_BYTES`] is spent.
+pub const DEBUG_TEXT_AFTER_BUDGET: usize = 128;
 use crate::state::keys::{self, Account, ContractInfo};
 use crate::state::{ChangeSet, Entry, StateRead, StateScan, StoreError};
 use crate::tx::{self, DecodeError, SignedTransaction, TxKind, contract_address};
@@ -718,8 +730,9 @@ pub fn execute_checked_transactions(
     let mut records = Vec::with_capacity(txs.len());
     let mut profiles = Vec::new();
     let mut gas_used: u64 = 0;
+    let mut debug_left = MAX_BLOCK_DEBUG_BYTES;
     for (index, (bytes, checked)) in txs.iter().zip(checked).enumerate() {
-        let record = if index >= admitted {
+        let mut record = if index >= admitted {
             rejected(RejectCode::BlockFull)
         } else {
             let fault = options
@@ -743,6 +756,7 @@ pub fn execute_checked_transactions(
         if options.profile && profiles.len() < records.len() + 1 {
             profiles.push(Profile::default());
         }
+        fit_debug(&mut record.debug, &mut debug_left);
         tracing::trace!(index, status = %record.receipt.status.name(), gas = record.receipt.gas_used);
         gas_used = gas_used.saturating_add(record.receipt.gas_used);
         state.apply(&record.writes);
@@ -811,7 +825,7 @@ fn execute_one(
     if let Some(profiler) = profiler.as_deref_mut() {
         profiler.record(Category::Other("intrinsic"), intrinsic);
     }
-    let mut ran = match &tx.kind {
+    let ran = match &tx.kind {
         TxKind::Transfer { to, amount } => {
             if let Some(profiler) = profiler.as_deref_mut() {
                 profiler.record(Category::Other("transfer"), TRANSFER_GAS.min(gas));
@@ -864,6 +878,14 @@ fn execute_one(
             ran
         }
     };
+    let body_gas = ran.gas_used;
+    let mut ran = charge_receipt(ran, gas);
+    if let Some(profiler) = profiler.as_deref_mut() {
+        profiler.record(
+            Category::Other("receipt bytes"),
+            ran.gas_used.saturating_sub(body_gas),
+        );
+    }
     let mut gas_used = intrinsic.saturating_add(ran.gas_used).min(tx.gas_limit);
     if let Some(Fault {
         kind: FaultKind::ExtraGas(extra),
@@ -905,6 +927,102 @@ fn execute_one(
         writes,
         debug: ran.debug,
     })
+}
+
+/// Bytes a successful transaction's receipt keeps beyond its fixed part:
+/// the return data, and each event's contract address, topics and data.
+pub fn receipt_bytes(return_data: &[u8], events: &[gasworks_host_api::Event]) -> u64 {
+    let events: u64 = events
+        .iter()
+        .map(|event| {
+            let topics: u64 = event.topics.iter().map(|t| t.len() as u64).sum();
+            32 + topics + event.data.len() as u64
+        })
+        .sum();
+    return_data.len() as u64 + events
+}
+
+/// Charges a successful body [`RECEIPT_BYTE_GAS`] per byte its receipt
+/// keeps ([`receipt_bytes`]), from the `gas` the body had: when that does
+/// not cover it, the body fails out of gas with all of `gas` used (as a
+/// trap would: no writes, events or return data; its logs are kept).
+fn charge_receipt(ran: Ran, gas: u64) -> Ran {
+    if !ran.status.is_success() {
+        return ran;
+    }
+    let bytes = receipt_bytes(&ran.return_data, &ran.events);
+    let charge = RECEIPT_BYTE_GAS.saturating_mul(bytes);
+    match ran
+        .gas_used
+        .checked_add(charge)
+        .filter(|total| *total <= gas)
+    {
+        Some(total) => Ran {
+            gas_used: total,
+            ..ran
+        },
+        None => {
+            let mut failed = Ran::failed(
+                Status::Trapped { code: OUT_OF_GAS },
+                gas,
+                format!("out of gas for the receipt's {bytes} bytes"),
+            );
+            failed.debug.logs = ran.debug.logs;
+            failed.debug.method = ran.debug.method;
+            failed
+        }
+    }
+}
+
+/// Keeps a transaction's debug text within what is left of the block's
+/// [`MAX_BLOCK_DEBUG_BYTES`] (`left`, reduced by what is kept): logs past
+/// it are replaced by one line saying how many were dropped, the message
+/// and the method are cut to [`DEBUG_TEXT_AFTER_BUDGET`] bytes. The debug
+/// part is node-local (never hashed, no gas depends on it): this bounds
+/// what a block holds of it, whatever its transactions log.
+fn fit_debug(debug: &mut TxDebug, left: &mut usize) {
+    let take = |text: &mut String, left: &mut usize| {
+        let keep = if text.len() <= *left {
+            text.len()
+        } else {
+            text.len().min(DEBUG_TEXT_AFTER_BUDGET)
+        };
+        truncate_at_char(text, keep);
+        *left = left.saturating_sub(text.len());
+    };
+    take(&mut debug.message, left);
+    if let Some(method) = &mut debug.method {
+        take(method, left);
+    }
+    let mut kept = 0;
+    for log in &debug.logs {
+        if log.len() > *left {
+            break;
+        }
+        *left -= log.len();
+        kept += 1;
+    }
+    if kept < debug.logs.len() {
+        let dropped = debug.logs.len() - kept;
+        debug.logs.truncate(kept);
+        debug.logs.shrink_to_fit();
+        debug.logs.push(format!(
+            "[{dropped} log messages dropped: the block's debug budget is spent]"
+        ));
+    }
+}
+
+/// Cuts `text` to at most `len` bytes, at a character boundary.
+fn truncate_at_char(text: &mut String, len: usize) {
+    if text.len() <= len {
+        return;
+    }
+    let mut end = len;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.shrink_to_fit();
 }
 
 fn inject_wrong_value(writes: &mut [Change]) {
@@ -996,4 +1114,74 @@ pub fn genesis_state(
         .map_err(|_| ExecError::Backend("genesis state still shared".into()))?;
     let (changes, _) = state.into_parts();
     Ok((changes, runtime, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(gas_used: u64, return_data: &[u8], data: &[u8]) -> Ran {
+        let mut ran = Ran::failed(Status::Success, gas_used, String::new());
+        ran.return_data = return_data.to_vec();
+        ran.events = vec![gasworks_host_api::Event {
+            contract: gasworks_host_api::Address([1; 32]),
+            topics: vec![b"topic".to_vec()],
+            data: data.to_vec(),
+        }];
+        ran.writes = vec![(vec![1], Some(vec![2]))];
+        ran.debug.logs = vec!["kept".into()];
+        ran
+    }
+
+    #[test]
+    fn receipts_are_charged_per_byte_kept_or_fail_out_of_gas() {
+        // 10 bytes of return data, 32 + 5 + 3 of event.
+        let bytes = 10 + 32 + 5 + 3;
+        assert_eq!(receipt_bytes(&[0; 10], &ran(0, &[], b"abc").events), bytes);
+        let exact = 1_000 + RECEIPT_BYTE_GAS * bytes;
+        let charged = charge_receipt(ran(1_000, &[0; 10], b"abc"), exact);
+        assert_eq!(charged.status, Status::Success);
+        assert_eq!(charged.gas_used, exact);
+        let short = charge_receipt(ran(1_000, &[0; 10], b"abc"), exact - 1);
+        assert_eq!(short.status, Status::Trapped { code: OUT_OF_GAS });
+        assert_eq!(short.gas_used, exact - 1);
+        assert!(short.return_data.is_empty() && short.events.is_empty());
+        assert!(short.writes.is_empty());
+        assert_eq!(short.debug.logs, ["kept"]);
+        // A failed body keeps no receipt bytes and is not charged.
+        let mut failed = ran(1_000, &[0; 10], b"abc");
+        failed.status = Status::Trapped { code: OUT_OF_GAS };
+        assert_eq!(charge_receipt(failed, 1_000).gas_used, 1_000);
+    }
+
+    #[test]
+    fn debug_text_stays_within_the_block_budget() {
+        let mut left = 10;
+        let mut debug = TxDebug {
+            message: "ééé".into(),
+            logs: vec!["abc".into(), "defg".into(), "h".into()],
+            method: Some("m".into()),
+        };
+        fit_debug(&mut debug, &mut left);
+        // 6 + 1 + 3 = 10 bytes: "defg" and what follows are dropped.
+        assert_eq!(left, 0);
+        assert_eq!(
+            debug.logs,
+            [
+                "abc",
+                "[2 log messages dropped: the block's debug budget is spent]"
+            ]
+        );
+        let long = "é".repeat(DEBUG_TEXT_AFTER_BUDGET);
+        let mut debug = TxDebug {
+            message: long,
+            logs: vec!["x".into()],
+            method: None,
+        };
+        fit_debug(&mut debug, &mut left);
+        // Cut at a character boundary at most DEBUG_TEXT_AFTER_BUDGET bytes in.
+        assert_eq!(debug.message, "é".repeat(DEBUG_TEXT_AFTER_BUDGET / 2));
+        assert_eq!(debug.logs.len(), 1);
+        assert!(debug.logs[0].starts_with("[1 log messages dropped"));
+    }
 }

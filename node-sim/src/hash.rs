@@ -76,15 +76,20 @@ pub fn tagged_hash(tag: &[u8], parts: &[&[u8]]) -> Hash {
 /// byte first, inner nodes with a 1, the left subtree the largest power of
 /// two below the count; the empty list hashes to SHA-256 of nothing).
 pub fn merkle_root<T: AsRef<[u8]>>(leaves: &[T]) -> Hash {
-    let hashes: Vec<[u8; 32]> = leaves
-        .iter()
-        .map(|leaf| {
-            let mut hasher = Sha256::new();
-            hasher.update([0u8]);
-            hasher.update(leaf.as_ref());
-            hasher.finalize().into()
-        })
-        .collect();
+    merkle_root_of_leaf_hashes(leaves.iter().map(|leaf| leaf_hash(leaf.as_ref())).collect())
+}
+
+/// The hash of one Merkle leaf (see [`merkle_root`]).
+pub fn leaf_hash(leaf: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update([0u8]);
+    hasher.update(leaf);
+    hasher.finalize().into()
+}
+
+/// [`merkle_root`] from the leaves' hashes ([`leaf_hash`]): for leaves
+/// that need not all be held at once.
+pub fn merkle_root_of_leaf_hashes(hashes: Vec<[u8; 32]>) -> Hash {
     Hash(subtree_root(&hashes))
 }
 

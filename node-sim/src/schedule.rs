@@ -56,6 +56,17 @@ pub const DEPLOY_GAS_PER_FUNCTION: u64 = 1_500;
 /// Per byte of code stored, when the code is new (code is stored once per
 /// hash): the same per-byte price as `storage_write`.
 pub const CODE_STORAGE_GAS_PER_BYTE: u64 = 50;
+/// Per byte a successful transaction's receipt keeps (its return data, and
+/// each event's 32-byte contract address, topics and data), charged after
+/// the body ran, from the gas it had left: every node keeps receipts,
+/// forever and in the block being executed until its commit, so a byte of
+/// receipt costs what a byte of transaction costs ([`TX_BYTE_GAS`]) and a
+/// byte of storage (`storage_write`'s 50). Without it a block held up to
+/// 20,000 receipts of 64 KiB of return data (1 gas per byte: 1.3 GB), or
+/// 400 MB of event bytes (10 gas per byte at emission) under a 4,000,000,000
+/// block gas limit; with it, at most `block gas limit / 50` (80 MB). When
+/// the gas left does not cover it, the body fails out of gas.
+pub const RECEIPT_BYTE_GAS: u64 = 50;
 /// The most transactions one block may hold (rejected ones count: they
 /// cost a signature check or a decode each).
 pub const MAX_BLOCK_TXS: usize = 20_000;
@@ -67,7 +78,7 @@ pub const MAX_BLOCK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Version of the node's own rules (transaction format, prices above, state
 /// layout); bump it with any change to them.
-pub const NODE_RULES_VERSION: &str = "gasworks-node rules v1";
+pub const NODE_RULES_VERSION: &str = "gasworks-node rules v2";
 
 /// The canonical text the schedule hash is taken over (for people and for
 /// the docs: everything that changes gas or results, one item a line).
@@ -86,6 +97,7 @@ pub fn canonical_schedule() -> String {
          deploy gas per byte: {DEPLOY_GAS_PER_BYTE}\n\
          deploy gas per function: {DEPLOY_GAS_PER_FUNCTION}\n\
          code storage gas per byte: {CODE_STORAGE_GAS_PER_BYTE}\n\
+         receipt byte gas: {RECEIPT_BYTE_GAS}\n\
          max block txs: {MAX_BLOCK_TXS}\n\
          max block bytes: {MAX_BLOCK_BYTES}\n\
          max tx bytes: {}\n",

@@ -200,6 +200,12 @@ fn node_rows() -> Vec<(&'static str, u64, &'static str)> {
             "per byte of code stored, when the code is new",
         ),
         (
+            "RECEIPT_BYTE_GAS",
+            node::RECEIPT_BYTE_GAS,
+            "per byte a successful transaction's receipt keeps (return data; each event's \
+             address, topics and data), charged after the body ran",
+        ),
+        (
             "MAX_BLOCK_TXS",
             node::MAX_BLOCK_TXS as u64,
             "transactions in one block, rejected ones included",
@@ -413,6 +419,13 @@ pub fn render() -> String {
         out,
         "| transaction entry (as `host.call`: `CALL_COST`) | {} | {per_byte} | {per_item} |\n",
         grouped(CALL_COST.base)
+    );
+    let _ = writeln!(
+        out,
+        "Every entry into a contract (`host.call` and the transaction's) also charges \
+         `CALL_TABLE_ELEMENT_GAS` = {} per initial table element of the callee, with the \
+         per-page charge.\n",
+        gasworks_host_api::CALL_TABLE_ELEMENT_GAS
     );
 
     // Node.

@@ -3,7 +3,7 @@
 //!
 //! Entering a contract: refuse if the call stack is full or the callee is
 //! already on it; look the callee up; charge its instantiation per initial
-//! memory page; push a frame; instantiate it; run its `execute` export with
+//! memory page and per initial table element; push a frame; instantiate it; run its `execute` export with
 //! the same [`Env`] reborrowed as the engine's call context; pop the frame,
 //! merging it into the caller on success and dropping it on failure.
 //!
@@ -20,7 +20,7 @@ use crate::HostTrap;
 use crate::codes::CallStatus;
 use crate::env::{Address, CallRecord, Env, Frame};
 use crate::limits::{MAX_CALL_DEPTH, MAX_INPUT_LEN};
-use crate::manifest::Cost;
+use crate::manifest::{CALL_TABLE_ELEMENT_GAS, Cost};
 use crate::runtime::ENTRY_POINT;
 
 /// How an entry into a contract ended.
@@ -75,7 +75,12 @@ pub(crate) fn enter_contract(
     let Some(contract) = env.contracts.get(&callee).cloned() else {
         return refuse(env, CallStatus::NoSuchContract);
     };
-    meter.charge(cost.items_cost(contract.initial_pages), Category::Entry)?;
+    // Memory and tables are allocated by instantiation: charged first.
+    meter.charge(
+        cost.items_cost(contract.initial_pages)
+            .saturating_add(CALL_TABLE_ELEMENT_GAS.saturating_mul(contract.initial_table_elements)),
+        Category::Entry,
+    )?;
     let limit = gas_limit.min(meter.left());
     env.push(callee, caller, input);
     let linker = env.linker.clone();

@@ -47,7 +47,8 @@ impl Table {
         if new > self.max {
             return u32::MAX;
         }
-        self.elements.resize(new as usize, init);
+        // Capacity held to the maximum, as for memory.
+        super::execute::grow_within(&mut self.elements, new as usize, self.max as usize, init);
         old as u32
     }
 
@@ -521,6 +522,33 @@ mod tests {
             .call("f", &[Value::I64(3)], 1_000)
             .expect("call made");
         assert_eq!(outcome.result, Err(TrapKind::Host(7)));
+    }
+
+    #[test]
+    fn growth_never_reserves_past_the_maximum() {
+        // Grown one page (element) at a time from 3, `Vec`'s doubling
+        // reserved up to 768 pages (15,000 elements) for a 512-page
+        // (10,000-element) maximum.
+        let module = Module::new_unmetered(
+            &wat::parse_str(
+                r#"(module (table 3 10000 funcref) (memory 3 512)
+                     (func (export "grow")
+                       (loop $l
+                         (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+                       (loop $t
+                         (br_if $t (i32.ne (table.grow (ref.null func) (i32.const 1))
+                                           (i32.const -1))))))"#,
+            )
+            .expect("parses"),
+        )
+        .expect("compiles");
+        let mut instance = Instance::new(&module, &Linker::new()).expect("instantiates");
+        let outcome = instance.call("grow", &[], u64::MAX).expect("call made");
+        assert_eq!(outcome.result, Ok(vec![]));
+        assert_eq!(instance.memory.len(), 512 * PAGE_SIZE);
+        assert_eq!(instance.memory.capacity(), 512 * PAGE_SIZE);
+        assert_eq!(instance.tables[0].elements.len(), 10_000);
+        assert_eq!(instance.tables[0].elements.capacity(), 10_000);
     }
 
     #[test]

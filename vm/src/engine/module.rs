@@ -135,6 +135,16 @@ impl Module {
         Some((signature.params.len(), signature.results.len()))
     }
 
+    /// Initial elements of all the module's tables together: what
+    /// instantiation allocates for tables (8 bytes an element), which an
+    /// embedder charges for as it charges initial memory pages.
+    pub fn initial_table_elements(&self) -> u64 {
+        self.compiled
+            .tables
+            .iter()
+            .fold(0u64, |sum, (initial, _)| sum.saturating_add(*initial))
+    }
+
     /// Number of internal instructions (for reports).
     pub fn instruction_count(&self) -> usize {
         self.compiled.code.len()

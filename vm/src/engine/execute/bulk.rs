@@ -11,6 +11,21 @@
 use super::super::{Instance, PAGE_SIZE};
 use crate::trap::TrapKind;
 
+/// Resizes `vec` to `len` items (`len <= max`), filling with `fill`, and
+/// never reserves more than `max` items: `Vec`'s own growth doubles the
+/// capacity, which held up to twice the memory (or table) limit in the
+/// host for a memory grown one page at a time (a 385-page memory grown by
+/// one page reserved 768 pages). The capacity still at least doubles
+/// below `max`, so a memory grown page by page is copied O(log n) times,
+/// not once per page.
+pub(crate) fn grow_within<T: Clone>(vec: &mut Vec<T>, len: usize, max: usize, fill: T) {
+    if len > vec.capacity() {
+        let target = vec.capacity().saturating_mul(2).clamp(len, max.max(len));
+        vec.reserve_exact(target - vec.len());
+    }
+    vec.resize(len, fill);
+}
+
 impl Instance {
     /// `memory.grow`: the old size in pages, or -1 (as `u32`) beyond the
     /// maximum.
@@ -22,7 +37,11 @@ impl Instance {
         if new > self.memory_max_pages {
             return u32::MAX;
         }
-        self.memory.resize(new as usize * PAGE_SIZE, 0);
+        let (len, max) = (
+            new as usize * PAGE_SIZE,
+            self.memory_max_pages as usize * PAGE_SIZE,
+        );
+        grow_within(&mut self.memory, len, max, 0);
         self.memory_pages = new;
         old
     }

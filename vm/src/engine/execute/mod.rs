@@ -95,6 +95,7 @@ use super::compile::Compiled;
 use dispatch::{Handler, unreachable_op};
 use handlers::{handler_of, profiled_handler_of};
 
+pub(crate) use bulk::grow_within;
 pub(crate) use dispatch::dispatch;
 pub(crate) use gas::Gas;
 pub(crate) use stack::{ValueStack, stack_capacity};
