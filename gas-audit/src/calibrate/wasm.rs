@@ -298,6 +298,7 @@ fn loop_points(module: &Module, sizes: &[u32], scale: Scale) -> Result<Vec<Point
 }
 
 /// A loop case: `body` (with `extra` declarations) over `sizes`.
+#[allow(clippy::too_many_arguments)]
 fn loop_case(
     group: Group,
     id: &str,
@@ -424,12 +425,49 @@ pub fn plain_cases() -> Vec<Case> {
     ]
 }
 
-fn op(id: &str, about: &str, price: &str, body: String, extra: String) -> Case {
+/// The price of operators (text-format names) from the cost table:
+/// their base prices (a range when they differ) and per-unit price.
+pub fn price_of(names: &[&str]) -> String {
+    use gasworks_vm::instrument::cost::{OPERATORS, Verdict, operator_name};
+    let prices: Vec<_> = OPERATORS
+        .iter()
+        .filter(|(visit, _)| names.contains(&operator_name(visit).as_str()))
+        .filter_map(|(_, verdict)| match verdict {
+            Verdict::Accept(price) => Some(*price),
+            _ => None,
+        })
+        .collect();
+    let low = prices.iter().map(|p| p.base).min().unwrap_or(0);
+    let high = prices.iter().map(|p| p.base).max().unwrap_or(0);
+    let mut text = if low == high {
+        low.to_string()
+    } else {
+        format!("{low}-{high}")
+    };
+    if let Some(p) = prices.iter().find(|p| p.per_unit > 0) {
+        text += &format!(" + {}/{:?}", p.per_unit, p.unit).to_lowercase();
+    }
+    text
+}
+
+/// The price of an operator class of [`CLASSES`].
+fn class_price(class: &str) -> String {
+    CLASSES
+        .iter()
+        .find(|(name, _)| *name == class)
+        .map_or_else(|| "not a class".into(), |(_, ops)| price_of(ops))
+}
+
+fn op(id: &str, about: &str, _price: &str, body: String, extra: String) -> Case {
+    let price = match id {
+        "recursion-deep" => format!("{} per call", class_price("call")),
+        _ => class_price(id),
+    };
     loop_case(
         Group::Operator,
         &format!("op.{id}"),
         about,
-        price,
+        &price,
         "",
         body,
         extra,
@@ -441,17 +479,18 @@ fn op(id: &str, about: &str, price: &str, body: String, extra: String) -> Case {
 fn bulk(
     id: &str,
     about: &str,
-    price: &str,
+    _price: &str,
     unit: &'static str,
     body: &str,
     extra: String,
     sizes: fn(Scale) -> Vec<u32>,
 ) -> Case {
+    let class = id.split("-n0").next().unwrap_or(id);
     loop_case(
         Group::Operator,
         &format!("op.{id}"),
         about,
-        price,
+        &class_price(class),
         unit,
         body.to_string(),
         extra,
@@ -831,7 +870,7 @@ pub fn operator_cases() -> Vec<Case> {
 fn grow_case(
     id: &str,
     about: &str,
-    price: &str,
+    _price: &str,
     unit: &'static str,
     body: &str,
     declarations: &str,
@@ -851,7 +890,7 @@ fn grow_case(
         id: format!("op.{id}"),
         group: Group::Operator,
         about: about.to_string(),
-        price: price.to_string(),
+        price: class_price(id.trim_end_matches("-touch")),
         unit,
         build: Box::new(move |_scale| {
             let module = compile(&wat)?;
@@ -907,6 +946,21 @@ mod tests {
     }
 
     /// Issue 10's holes are cases of the calibration.
+    #[test]
+    fn prices_come_from_the_cost_table() {
+        assert_eq!(price_of(&["i32.add"]), "1");
+        assert_eq!(price_of(&["i32.add", "i32.mul"]), "1-2");
+        let fill = price_of(&["memory.fill"]);
+        assert!(fill.ends_with("/bytes"), "{fill}");
+        let ids: Vec<(String, String)> = operator_cases()
+            .into_iter()
+            .map(|c| (c.id, c.price))
+            .collect();
+        for (id, price) in ids {
+            assert!(!price.contains("not a class"), "{id}: {price}");
+        }
+    }
+
     #[test]
     fn the_known_holes_are_cases() {
         let ids: Vec<String> = operator_cases().into_iter().map(|c| c.id).collect();
