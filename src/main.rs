@@ -63,6 +63,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Calibrate the gas schedule: time (and instructions, under valgrind
+    /// when installed) per gas unit of every operator class, host function,
+    /// storage operation, deployment shape and entry, against the median of
+    /// plain wasm code; flags everything above 3x it. Takes minutes.
+    Calibrate {
+        /// Write the report here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The report as one JSON object instead of Markdown.
+        #[arg(long)]
+        json: bool,
+        /// Smaller runs, fewer sizes, fewer repetitions, no instruction
+        /// counts.
+        #[arg(long)]
+        quick: bool,
+        /// Only the cases whose id contains one of these (the plain cases
+        /// always run).
+        #[arg(long)]
+        only: Vec<String>,
+    },
     /// Instrument a module (gas and stack metering) and write the result.
     Instrument {
         /// A WebAssembly module (binary, or text format).
@@ -222,6 +242,12 @@ fn main() -> ExitCode {
         }
         Command::Check { file } => cmd::check::run(&file),
         Command::Audit { file, json } => cmd::audit::run(&file, json),
+        Command::Calibrate {
+            out,
+            json,
+            quick,
+            only,
+        } => cmd::calibrate::run(out.as_deref(), json, quick, only),
         Command::Instrument { file, output } => cmd::instrument::run(&file, &output),
         Command::Call {
             file,

@@ -99,7 +99,7 @@ fn the_page_lists_every_price_and_limit() {
         }
     }
     assert!(page.contains(&format!("{accepted} accepted operators")));
-    assert!(page.contains("| `memory.grow` | 50 | 4,096 | page (64 KiB) |"));
+    assert!(page.contains("| `memory.grow` | 50 | 65,536 | page (64 KiB) |"));
     for entry in gasworks_host_api::manifest::MANIFEST {
         let row = format!("| `{}.{}`", entry.module, entry.name);
         let line = page

@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 pub mod audit;
+pub mod calibrate;
 pub mod call;
 pub mod check;
 pub mod demo;

@@ -109,16 +109,30 @@ const MEDIUM: u64 = 2;
 const MEMORY: u64 = 2;
 /// Division and remainder: slow in hardware, and a trap check.
 const DIVISION: u64 = 4;
-/// Direct call: a frame push and pop.
-const CALL: u64 = 5;
+/// Direct call: a frame push and pop, the callee's stack prologue and the
+/// caller's height restore. Calibrated (`gasworks calibrate`,
+/// docs/gas-calibration.md): at 5, a loop of calls ran at 2.9-3.0 ns per
+/// gas against 0.84-0.96 for plain code (3.1-3.5x, flagged; about 19 ns
+/// per call and return) and recursion 1,000 deep at 2.3 ns per gas
+/// (2.8x). 12 puts both under 2x.
+const CALL: u64 = 12;
 /// Indirect call: a call plus a table lookup and a signature check.
-const CALL_INDIRECT: u64 = 8;
+/// Calibrated as [`CALL`]: at 8, 2.8 ns per gas (2.9-3.4x the plain median;
+/// about 25 ns per call); 18 puts it under 2x.
+const CALL_INDIRECT: u64 = 18;
 /// Base of every bulk memory or table operation.
 const BULK_BASE: u64 = 5;
 /// Base of `memory.grow`.
 const GROW_BASE: u64 = 50;
-/// Per page grown: zeroing 64 KiB.
-const PER_PAGE: u64 = 4096;
+/// Per page grown: zeroing 64 KiB, reallocating (the memory doubles its
+/// capacity as it grows, copying what it holds) and the first touch of
+/// fresh pages. Calibrated (`gasworks calibrate`, docs/gas-calibration.md):
+/// at 4,096 a growth to the 512-page limit ran at 7.8-10.2 ns per gas,
+/// 8-13x plain code: 30-32 us per page (fitted over growths of 1, 8 and 64
+/// pages). 65,536, one gas per byte as `memory.fill` charges, puts it under
+/// 1x. (Instantiation's pages are priced by the host API's `call`, measured
+/// apart at 1.5-1.7 us per page.)
+const PER_PAGE: u64 = 65_536;
 /// Per byte copied, filled or initialised.
 const PER_BYTE: u64 = 1;
 /// Per table element copied, filled, initialised or grown.
@@ -513,6 +527,6 @@ mod tests {
         assert_eq!(cost_table_hash(), cost_table_hash());
         assert_eq!(cost_table_hash().len(), 64);
         assert!(canonical_schedule().contains("i32.div_s base=4"));
-        assert!(canonical_schedule().contains("memory.grow base=50 per_unit=4096 unit=Pages"));
+        assert!(canonical_schedule().contains("memory.grow base=50 per_unit=65536 unit=Pages"));
     }
 }

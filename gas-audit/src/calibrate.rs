@@ -1,1 +1,0 @@
-//! Calibration of the gas schedule against time (not written yet).
