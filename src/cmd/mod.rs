@@ -21,6 +21,7 @@ pub mod node;
 pub mod query;
 pub mod replay;
 pub mod schedule;
+pub mod search;
 
 pub use module::{instrument_file, read_module};
 
