@@ -45,9 +45,8 @@ fn the_same_seed_gives_the_same_candidates() {
     let b = run(11, 120, &mut ModelEvaluator::new(GAS));
     assert_eq!(a.rounds, 120);
     assert_eq!(candidates(&a), candidates(&b));
-    let scores = |o: &Outcome| -> Vec<String> {
-        o.log.iter().map(|r| format!("{:?}", r.outcome)).collect()
-    };
+    let scores =
+        |o: &Outcome| -> Vec<String> { o.log.iter().map(|r| format!("{:?}", r.outcome)).collect() };
     assert_eq!(scores(&a), scores(&b));
     let other = run(12, 120, &mut ModelEvaluator::new(GAS));
     assert_ne!(candidates(&a), candidates(&other));
@@ -70,19 +69,29 @@ fn every_candidate_is_measured_or_refused_with_a_typed_error() {
                 assert!(evaluation.gas_used > 0 && evaluation.gas_used <= GAS);
             }
             Err(EvalError::Panicked(message)) => {
-                panic!("candidate {} panicked: {message}\n{:?}", record.id, record.genome)
+                panic!(
+                    "candidate {} panicked: {message}\n{:?}",
+                    record.id, record.genome
+                )
             }
             Err(error @ EvalError::Nondeterministic { .. }) => {
                 panic!("candidate {}: {error}", record.id)
             }
             Err(EvalError::Build(BuildError::Text(message))) => {
-                panic!("a shape does not parse (candidate {}): {message}", record.id)
+                panic!(
+                    "a shape does not parse (candidate {}): {message}",
+                    record.id
+                )
             }
             Err(_) => {}
         }
     }
     // Most candidates run; each source gives some that do.
-    assert!(measured * 2 > outcome.log.len(), "{:?}", outcome.outcome_counts());
+    assert!(
+        measured * 2 > outcome.log.len(),
+        "{:?}",
+        outcome.outcome_counts()
+    );
     assert_eq!(
         measured_sources.into_iter().collect::<Vec<_>>(),
         ["example", "shape", "smith"],
@@ -92,7 +101,13 @@ fn every_candidate_is_measured_or_refused_with_a_typed_error() {
 }
 
 const DIVISION: [&str; 8] = [
-    "i32.div_s", "i32.div_u", "i32.rem_s", "i32.rem_u", "i64.div_s", "i64.div_u", "i64.rem_s",
+    "i32.div_s",
+    "i32.div_u",
+    "i32.rem_s",
+    "i32.rem_u",
+    "i64.div_s",
+    "i64.div_u",
+    "i64.rem_s",
     "i64.rem_u",
 ];
 
@@ -122,7 +137,11 @@ fn the_search_finds_a_planted_underpricing() {
     );
     assert!(worst.ratio() > BOUND * 5.0, "{:.2}", worst.ratio());
     // Planted on another class, the search follows it there.
-    let outcome = run(5, 300, &mut ModelEvaluator::new(GAS).plant("global.get", 100));
+    let outcome = run(
+        5,
+        300,
+        &mut ModelEvaluator::new(GAS).plant("global.get", 100),
+    );
     let worst = outcome.findings.first().expect("a finding");
     assert!(
         ops::operator_uses(&worst.member.program.wasm).contains_key("global.get"),
@@ -150,7 +169,11 @@ fn corpus() -> Vec<Case> {
     entries.sort();
     for path in entries {
         let text = std::fs::read_to_string(&path).expect("reads");
-        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let pinned_min_gas = text
             .lines()
             .find_map(|line| line.strip_prefix(";; pinned-min-gas:"))
@@ -180,7 +203,11 @@ fn corpus_programs_still_pay_what_their_fix_made_them_pay() {
         let deployment = Deployment::new(&case.program, 1_000_000_000)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let run = deployment.run().expect("runs");
-        assert_eq!(run.trap, None, "{}: the program must run to its end", case.name);
+        assert_eq!(
+            run.trap, None,
+            "{}: the program must run to its end",
+            case.name
+        );
         eprintln!("{}: {} gas", case.name, run.gas_used);
         assert!(
             run.gas_used >= case.pinned_min_gas,

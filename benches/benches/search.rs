@@ -33,7 +33,11 @@ fn corpus() -> Vec<Program> {
     paths
         .into_iter()
         .map(|path| {
-            let name = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             let text = std::fs::read_to_string(&path).expect("reads");
             Program {
                 family: name.clone(),
@@ -78,6 +82,10 @@ fn main() {
     println!("baseline median {median:.3} ns per gas");
     for program in &corpus {
         let ns = per_gas(program);
-        println!("{:<32} {ns:>8.3} ns per gas  {:>6.2}x the median", program.family, ns / median);
+        println!(
+            "{:<32} {ns:>8.3} ns per gas  {:>6.2}x the median",
+            program.family,
+            ns / median
+        );
     }
 }

@@ -10,7 +10,9 @@
 //!   divided by the median time per gas of the [baseline](super::baseline)
 //!   programs, measured in the same process. Wall time on a shared machine
 //!   is noisy: medians, batches, and the report re-measures its worst
-//!   programs with more runs, next to a fresh baseline.
+//!   programs with more runs ([`Effort::Careful`]), each sample of the
+//!   candidate next to a sample of the baseline's median program, so that
+//!   the load of the moment weighs on both sides of the ratio.
 //! - [`ModelEvaluator`], deterministic, for tests: the candidate still goes
 //!   through the whole pipeline and runs once (so acceptance, traps and
 //!   gas are real), but its "time" is a model: every operator of its code,
@@ -82,6 +84,9 @@ pub struct TimingEvaluator {
     gas_limit: u64,
     baseline: f64,
     detail: Vec<(String, f64)>,
+    /// The baseline program whose time per gas was the median: a careful
+    /// measurement interleaves its runs with the candidate's.
+    reference: Option<Program>,
 }
 
 /// Timed samples per measurement.
@@ -98,6 +103,7 @@ impl TimingEvaluator {
             gas_limit,
             baseline: 1.0,
             detail: Vec::new(),
+            reference: None,
         };
         evaluator.refresh_baseline();
         evaluator
@@ -105,28 +111,75 @@ impl TimingEvaluator {
 
     /// Time per gas unit of `program`, and its run.
     fn measure(&self, program: &Program, samples: usize) -> Result<(f64, Run), EvalError> {
-        let deployment = Deployment::new(program, self.gas_limit)?;
-        // Warm-up, and the reference gas.
+        let mut timer = Timer::new(program, self.gas_limit)?;
+        let mut times = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            times.push(timer.sample()?);
+        }
+        Ok((median(&mut times), timer.first))
+    }
+
+    /// Time per gas unit of `program` with its samples interleaved with
+    /// the reference program's, so that a change of the machine's load
+    /// weighs on both: the candidate's median over the reference's
+    /// median, times the reference's share of the baseline.
+    fn measure_against_reference(
+        &self,
+        program: &Program,
+        samples: usize,
+    ) -> Result<(f64, Run), EvalError> {
+        let Some(reference) = &self.reference else {
+            return self.measure(program, samples);
+        };
+        let mut timer = Timer::new(program, self.gas_limit)?;
+        let mut reference_timer = Timer::new(reference, self.gas_limit)?;
+        let (mut times, mut reference_times) = (Vec::new(), Vec::new());
+        for _ in 0..samples {
+            times.push(timer.sample()?);
+            reference_times.push(reference_timer.sample()?);
+        }
+        let ratio = median(&mut times) / median(&mut reference_times).max(f64::MIN_POSITIVE);
+        Ok((ratio * self.baseline, timer.first))
+    }
+}
+
+/// Timed samples of one deployed program.
+struct Timer {
+    deployment: Deployment,
+    first: Run,
+    batch: u32,
+}
+
+impl Timer {
+    /// Deploys `program` and runs it once (warm-up, and the gas every
+    /// later run must use).
+    fn new(program: &Program, gas_limit: u64) -> Result<Timer, EvalError> {
+        let deployment = Deployment::new(program, gas_limit)?;
         let started = Instant::now();
         let first = deployment.run()?;
         let once = started.elapsed().max(Duration::from_nanos(1));
         let batch = (MIN_SAMPLE.as_nanos() / once.as_nanos()).clamp(1, 10_000) as u32;
-        let mut times = Vec::with_capacity(samples);
-        for _ in 0..samples {
-            let started = Instant::now();
-            for _ in 0..batch {
-                let run = deployment.run()?;
-                if run.gas_used != first.gas_used {
-                    return Err(EvalError::Nondeterministic {
-                        first: first.gas_used,
-                        second: run.gas_used,
-                    });
-                }
+        Ok(Timer {
+            deployment,
+            first,
+            batch,
+        })
+    }
+
+    /// One sample: nanoseconds per gas unit over a batch of runs.
+    fn sample(&mut self) -> Result<f64, EvalError> {
+        let started = Instant::now();
+        for _ in 0..self.batch {
+            let run = self.deployment.run()?;
+            if run.gas_used != self.first.gas_used {
+                return Err(EvalError::Nondeterministic {
+                    first: self.first.gas_used,
+                    second: run.gas_used,
+                });
             }
-            times.push(started.elapsed().as_nanos() as f64 / f64::from(batch));
         }
-        let ns = median(&mut times);
-        Ok((ns / first.gas_used.max(1) as f64, first))
+        let ns = started.elapsed().as_nanos() as f64 / f64::from(self.batch);
+        Ok(ns / self.first.gas_used.max(1) as f64)
     }
 }
 
@@ -136,7 +189,10 @@ impl Evaluator for TimingEvaluator {
             Effort::Quick => QUICK_SAMPLES,
             Effort::Careful => CAREFUL_SAMPLES,
         };
-        let (ns_per_gas, run) = self.measure(program, samples)?;
+        let (ns_per_gas, run) = match effort {
+            Effort::Quick => self.measure(program, samples)?,
+            Effort::Careful => self.measure_against_reference(program, samples)?,
+        };
         Ok(Evaluation {
             gas_used: run.gas_used,
             trap: run.trap,
@@ -151,17 +207,23 @@ impl Evaluator for TimingEvaluator {
 
     fn refresh_baseline(&mut self) {
         let mut detail = Vec::new();
+        let mut measured = Vec::new();
         for program in super::baseline::programs() {
             // A baseline program that fails is a bug in this file; it is
             // left out (and the report shows the set it used).
             if let Ok((ns, _)) = self.measure(&program, CAREFUL_SAMPLES) {
                 detail.push((program.family.clone(), ns));
+                measured.push((ns, program));
             }
         }
         let mut values: Vec<f64> = detail.iter().map(|(_, ns)| *ns).collect();
         if !values.is_empty() {
             self.baseline = median(&mut values);
         }
+        measured.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.reference = measured
+            .get(measured.len() / 2)
+            .map(|(_, program)| program.clone());
         self.detail = detail;
     }
 

@@ -347,21 +347,21 @@ impl Reencode for Mutator {
         for (at, op) in ops.iter().enumerate() {
             let op = op.clone();
             match (&op, self.mutation) {
-                (Operator::I32Const { value }, Mutation::Constant { value: v, .. }) => {
-                    if self.hit(0) {
-                        out.push(Operator::I32Const {
-                            value: new_constant(i64::from(*value), v) as i32,
-                        });
-                        continue;
-                    }
+                (Operator::I32Const { value }, Mutation::Constant { value: v, .. })
+                    if self.hit(0) =>
+                {
+                    out.push(Operator::I32Const {
+                        value: new_constant(i64::from(*value), v) as i32,
+                    });
+                    continue;
                 }
-                (Operator::I64Const { value }, Mutation::Constant { value: v, .. }) => {
-                    if self.hit(0) {
-                        out.push(Operator::I64Const {
-                            value: new_constant(*value, v),
-                        });
-                        continue;
-                    }
+                (Operator::I64Const { value }, Mutation::Constant { value: v, .. })
+                    if self.hit(0) =>
+                {
+                    out.push(Operator::I64Const {
+                        value: new_constant(*value, v),
+                    });
+                    continue;
                 }
                 (_, Mutation::Swap { with, .. }) => {
                     if let Some(group) = swap_group(&op)
@@ -377,15 +377,13 @@ impl Reencode for Mutator {
                         blockty: wasmparser::BlockType::Empty,
                     },
                     Mutation::DuplicateLoop { .. },
-                ) => {
-                    if self.hit(2) {
-                        let end = matching_end(&ops, at);
-                        out.push(op);
-                        // The body, twice, then the loop's own end (pushed
-                        // when the walk reaches it).
-                        out.extend(ops[at + 1..end].iter().cloned());
-                        continue;
-                    }
+                ) if self.hit(2) => {
+                    let end = matching_end(&ops, at);
+                    out.push(op);
+                    // The body, twice, then the loop's own end (pushed
+                    // when the walk reaches it).
+                    out.extend(ops[at + 1..end].iter().cloned());
+                    continue;
                 }
                 _ => {}
             }

@@ -625,7 +625,7 @@ impl Shape {
             _ => "(drop (call $h (i32.const 0x3000) (i32.const 0) (i32.const 0) (i64.const 100000)))".to_string(),
         };
         let prewrite = if self.get("prewrite") == 1 {
-            format!("(import \"host\" \"storage_write\" (func $w (param i32 i32 i32 i32)))",)
+            "(import \"host\" \"storage_write\" (func $w (param i32 i32 i32 i32)))".to_string()
         } else {
             String::new()
         };
