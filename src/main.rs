@@ -195,6 +195,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search for underpriced programs: generate and mutate contracts to
+    /// maximise wall time per gas unit against plain code, and print the
+    /// worst found (exit code 1 when one is above 3x the median).
+    Search {
+        /// Seed of the generator.
+        #[arg(long)]
+        seed: u64,
+        /// Stop after this many candidates (default 200 without --time).
+        #[arg(long)]
+        rounds: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        time: Option<u64>,
+        /// Write the report and the worst programs into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a value, or its absence, from a node's data directory, with a
     /// proof against the head's state root.
     Query {
@@ -308,6 +328,13 @@ fn main() -> ExitCode {
             &profile,
         ),
         Command::Schedule { json } => cmd::schedule::run(json),
+        Command::Search {
+            seed,
+            rounds,
+            time,
+            out,
+            json,
+        } => cmd::search::run(seed, rounds, time, out.as_deref(), json),
         Command::Query {
             data,
             key,

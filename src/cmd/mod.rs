@@ -23,6 +23,7 @@ pub mod profile;
 pub mod query;
 pub mod replay;
 pub mod schedule;
+pub mod search;
 
 pub use module::{instrument_file, read_module};
 

@@ -1,1 +1,0 @@
-//! Adversarial search for underpriced programs (not written yet).
