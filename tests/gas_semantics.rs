@@ -950,14 +950,18 @@ fn memory_grow_is_charged_per_page_requested_even_when_it_fails() {
                local.get 0
                memory.grow))"#,
     );
-    // memory.grow: base 50, 4096 per page requested (read as unsigned).
+    // memory.grow: its base, and its price per page requested (read as
+    // unsigned); the check against the reference count is the same rule
+    // counted independently, this one the arithmetic written out.
+    let grow = operator_price("visit_memory_grow");
+    assert_eq!(grow.unit, Unit::Pages);
     for (pages, expected) in [(0, 1), (1, 1), (3, 1), (4, -1), (100_000, -1), (-1, -1)] {
         let outcome = case.check("grow", &[I32(pages)]);
         assert_eq!(outcome.results, vec![I32(expected)], "grow({pages})");
-        // local.get 1, memory.grow 50 + 4096 per page, end 0.
+        // local.get 1, memory.grow base + per page, end 0.
         assert_eq!(
             outcome.gas_used,
-            1 + 50 + 4096 * u64::from(pages as u32),
+            1 + grow.base + grow.per_unit * u64::from(pages as u32),
             "grow({pages})"
         );
     }
@@ -967,7 +971,18 @@ fn memory_grow_is_charged_per_page_requested_even_when_it_fails() {
     let second = instance.call("grow", &[I32(2)], UNLIMITED);
     assert_eq!(first.results, vec![I32(-1)]);
     assert_eq!(second.results, vec![I32(1)]);
-    assert_eq!(second.gas_used, 1 + 50 + 2 * 4096);
+    assert_eq!(second.gas_used, 1 + grow.base + 2 * grow.per_unit);
+}
+
+/// The price of the operator whose visitor method is `visit`.
+fn operator_price(visit: &str) -> Price {
+    OPERATORS
+        .iter()
+        .find_map(|(name, verdict)| match verdict {
+            Verdict::Accept(price) if *name == visit => Some(*price),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{visit} is an accepted operator"))
 }
 
 #[test]
@@ -1341,9 +1356,10 @@ fn unbounded_recursion_traps_with_stack_exhausted() {
     let outcome = instance.call("forever", &[], UNLIMITED);
     assert_eq!(outcome.trap, Some(Trap::StackExhausted));
     // The frame is FRAME_OVERHEAD units: the trap comes at the call that
-    // would take the height over the limit. Each call costs `call` (5).
+    // would take the height over the limit. Each call costs `call`'s base.
     let frames = u64::from(STACK_LIMIT / FRAME_OVERHEAD);
-    assert_eq!(outcome.gas_used, 5 * (frames + 1));
+    let call = operator_price("visit_call").base;
+    assert_eq!(outcome.gas_used, call * (frames + 1));
 }
 
 #[test]
