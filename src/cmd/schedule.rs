@@ -23,7 +23,7 @@ use gasworks_vm::instrument::cost::{self, OPERATORS, Price, Unit, Verdict};
 use gasworks_vm::limits::{self as vm_limits, Limit, Limits};
 
 /// Every static limit of [`Limits`], in the order of its fields.
-const VM_LIMITS: [Limit; 19] = [
+const VM_LIMITS: [Limit; 20] = [
     Limit::ModuleBytes,
     Limit::Functions,
     Limit::ParamsPerFunction,
@@ -43,6 +43,7 @@ const VM_LIMITS: [Limit; 19] = [
     Limit::FunctionBodyBytes,
     Limit::Imports,
     Limit::Exports,
+    Limit::FrameSlots,
 ];
 
 /// The field names of [`Limits`], read from its `Debug` form: the form the
