@@ -196,6 +196,11 @@ fn node_rows() -> Vec<(&'static str, u64, &'static str)> {
             "per function the deployed module declares",
         ),
         (
+            "DEPLOY_GAS_PER_TYPE",
+            node::DEPLOY_GAS_PER_TYPE,
+            "per function type the deployed module declares",
+        ),
+        (
             "CODE_STORAGE_GAS_PER_BYTE",
             node::CODE_STORAGE_GAS_PER_BYTE,
             "per byte of code stored, when the code is new",
