@@ -135,7 +135,9 @@ fn the_search_finds_a_planted_underpricing() {
         worst.ratio(),
         ops::summary(&worst.member.program.wasm, 6)
     );
-    assert!(worst.ratio() > BOUND * 5.0, "{:.2}", worst.ratio());
+    // (About 14x with branches at 2 gas, which dilute the planted class in
+    // the loops around it.)
+    assert!(worst.ratio() > BOUND * 4.0, "{:.2}", worst.ratio());
     // Planted on another class, the search follows it there.
     let outcome = run(
         5,

@@ -622,14 +622,14 @@ fn reference_count_matches_a_hand_count() {
                i32.div_u     ;; 4
                local.set 2   ;; 1
                local.get 2   ;; 1
-               i64.extend_i32_u ;; 1
+               i64.extend_i32_u ;; 2
                local.set 1   ;; 1
                local.get 2)) ;; 1, end 0"#,
     );
     let outcome = case.check("f", &[I32(7)]);
     assert_eq!(outcome.results, vec![I32(10)]);
-    // 14 for the instructions, LOCAL_COST for each of the 2 declared locals.
-    assert_eq!(outcome.gas_used, 14 + 2 * LOCAL_COST);
+    // 15 for the instructions, LOCAL_COST for each of the 2 declared locals.
+    assert_eq!(outcome.gas_used, 15 + 2 * LOCAL_COST);
 }
 
 // ===========================================================================
@@ -950,14 +950,14 @@ fn memory_grow_is_charged_per_page_requested_even_when_it_fails() {
                local.get 0
                memory.grow))"#,
     );
-    // memory.grow: base 50, 4096 per page requested (read as unsigned).
+    // memory.grow: base 50, 65,536 per page requested (read as unsigned).
     for (pages, expected) in [(0, 1), (1, 1), (3, 1), (4, -1), (100_000, -1), (-1, -1)] {
         let outcome = case.check("grow", &[I32(pages)]);
         assert_eq!(outcome.results, vec![I32(expected)], "grow({pages})");
-        // local.get 1, memory.grow 50 + 4096 per page, end 0.
+        // local.get 1, memory.grow 50 + 65,536 per page, end 0.
         assert_eq!(
             outcome.gas_used,
-            1 + 50 + 4096 * u64::from(pages as u32),
+            1 + 50 + 65_536 * u64::from(pages as u32),
             "grow({pages})"
         );
     }
@@ -967,7 +967,7 @@ fn memory_grow_is_charged_per_page_requested_even_when_it_fails() {
     let second = instance.call("grow", &[I32(2)], UNLIMITED);
     assert_eq!(first.results, vec![I32(-1)]);
     assert_eq!(second.results, vec![I32(1)]);
-    assert_eq!(second.gas_used, 1 + 50 + 2 * 4096);
+    assert_eq!(second.gas_used, 1 + 50 + 2 * 65_536);
 }
 
 #[test]
@@ -1118,8 +1118,8 @@ fn trap_in_the_middle_of_a_block_charges_the_rest_of_that_block() {
 
     // div_in_loop(3): the third iteration divides by zero; the loop body's
     // block after i32.div_u:
-    //   drop (1) + local.get (1) + i32.const (1) + i32.lt_u (1) + br_if (1) = 5.
-    case.check_trap("div_in_loop", &[I32(3)], Trap::IntegerDivisionByZero, 5);
+    //   drop (1) + local.get (1) + i32.const (1) + i32.lt_u (1) + br_if (2) = 6.
+    case.check_trap("div_in_loop", &[I32(3)], Trap::IntegerDivisionByZero, 6);
     case.check("div_in_loop", &[I32(100)]);
 
     // call_divide(0): two frames on the stack at the trap. Callee: 5 as in
@@ -1341,9 +1341,9 @@ fn unbounded_recursion_traps_with_stack_exhausted() {
     let outcome = instance.call("forever", &[], UNLIMITED);
     assert_eq!(outcome.trap, Some(Trap::StackExhausted));
     // The frame is FRAME_OVERHEAD units: the trap comes at the call that
-    // would take the height over the limit. Each call costs `call` (5).
+    // would take the height over the limit. Each call costs `call` (12).
     let frames = u64::from(STACK_LIMIT / FRAME_OVERHEAD);
-    assert_eq!(outcome.gas_used, 5 * (frames + 1));
+    assert_eq!(outcome.gas_used, 12 * (frames + 1));
 }
 
 #[test]
