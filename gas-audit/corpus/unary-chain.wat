@@ -4,8 +4,9 @@
 ;; why: every operator is one dispatched instruction of the executor for 1
 ;; gas, where plain code's instructions carry two or more gas (operands
 ;; fused in); dispatch, not the operation, is the cost.
-;; fix: `clz`, `ctz`, `extend*` 1 -> 2 (UNARY in vm/src/instrument/cost.rs);
-;; 2.83x before in benches/benches/search.rs (2026-12-07).
+;; fix: `clz`, `ctz`, `extend*` 1 -> 2 (UNARY in vm/src/instrument/cost.rs):
+;; about 3.1x before, 2.0x after (benches/benches/search.rs, measured as
+;; tiny-blocks-br.wat).
 ;; pinned-min-gas: 654123
 (module
   (type $v (func))

@@ -122,18 +122,19 @@ const POPCOUNT: u64 = 6;
 /// included. At 1, blocks of one branch ran at 4-9x the plain median (the
 /// adversarial search, docs/gas-calibration.md "Adversarial search": `block
 /// br end` chains, empty loop iterations, `if end`; corpus
-/// gas-audit/corpus/tiny-blocks-br.wat at 3.9x in `benches/benches/search.rs`,
-/// tiny-blocks-br-if.wat at 1.6x). 2 pays for the charge along with the
-/// jump: about halves those ratios. (`br_table` was already 2, and its
+/// gas-audit/corpus/tiny-blocks-br.wat at about 4.1x in
+/// `benches/benches/search.rs`, tiny-blocks-br-if.wat at 1.9x). At 2 they
+/// measured 3.1-3.2x and 1.3-1.4x (the plain baseline, whose loops branch,
+/// gets cheaper per gas too): a chain of `block br end` is still above 3x. (`br_table` was already 2, and its
 /// corpus case gas-audit/corpus/br-table.wat ran at 1.2x: unchanged.)
 const BRANCH: u64 = 2;
 /// One-operand operators with no cheaper fused form (`clz`, `ctz`,
 /// sign and zero extensions): every one is a dispatched executor
 /// instruction for its gas, where plain code's instructions carry two or
-/// more gas (operands fused in). At 1, dependent chains ran at 2.8x
+/// more gas (operands fused in). At 1, dependent chains ran at about 3.1x
 /// (corpus gas-audit/corpus/unary-chain.wat in `benches/benches/search.rs`)
-/// to 7-9x (the search's `clz`/`extend16_s` loops); dispatch, not the
-/// operation, is the cost. 2 halves it.
+/// to 7-9x (the search's quick `clz`/`extend16_s` scores); dispatch, not
+/// the operation, is the cost. At 2 the corpus case measured 2.0x.
 const UNARY: u64 = 2;
 /// Direct call: a frame push and pop, the callee's stack prologue and the
 /// caller's height restore. Calibrated (`gasworks calibrate`,
