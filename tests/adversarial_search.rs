@@ -135,9 +135,9 @@ fn the_search_finds_a_planted_underpricing() {
         worst.ratio(),
         ops::summary(&worst.member.program.wasm, 6)
     );
-    // Far above the bound (how far depends on the share of division in
-    // the worst program and on the other prices).
-    assert!(worst.ratio() > BOUND * 3.0, "{:.2}", worst.ratio());
+    // (About 14x with branches at 2 gas, which dilute the planted class in
+    // the loops around it.)
+    assert!(worst.ratio() > BOUND * 4.0, "{:.2}", worst.ratio());
     // Planted on another class, the search follows it there.
     let outcome = run(
         5,

@@ -1216,6 +1216,20 @@ fn bomb_cases() -> Vec<Case> {
         .at(At::Section(10))
         .in_function(0, None)
         .invalid(),
+        // Never called, so its prologue never traps: without the frame limit
+        // every call into the module would get a value stack of about 2.1
+        // million slots (33.6 MiB), paid only by the entry base.
+        Case::new(
+            "value-stack bomb: 130,000 two-byte calls of 16 results",
+            frame_module(0, 0, 130_000, 0),
+            rule!(Rule::Limit {
+                limit: Limit::FrameSlots,
+                found: 2_080_004,
+                ..
+            }),
+        )
+        .at(At::Section(10))
+        .in_function(1, None),
     ]
 }
 
@@ -1465,7 +1479,7 @@ fn the_catalogue_has_at_least_40_cases() {
 // ---------------------------------------------------------------------------
 // Static limits: exactly at the limit is accepted, one over is rejected.
 
-const ALL_LIMITS: [Limit; 19] = [
+const ALL_LIMITS: [Limit; 20] = [
     Limit::ModuleBytes,
     Limit::Functions,
     Limit::ParamsPerFunction,
@@ -1485,6 +1499,7 @@ const ALL_LIMITS: [Limit; 19] = [
     Limit::FunctionBodyBytes,
     Limit::Imports,
     Limit::Exports,
+    Limit::FrameSlots,
 ];
 
 /// Modules for one limit.
@@ -1617,6 +1632,42 @@ fn locals_module(per_function: &[u32]) -> Vec<u8> {
         })
         .collect();
     functions_module(0, 0, &bodies)
+}
+
+/// Function 0 returns 16 values; function 1, of `params` parameters and
+/// `locals` declared locals, calls it `calls` times, pushes `operands` more
+/// values and ends unreachable: its frame is `FRAME_OVERHEAD + params +
+/// locals + 16 * calls + operands` units (the memory-DoS shape: two bytes
+/// per call, 16 slots each).
+fn frame_module(params: usize, locals: u32, calls: u32, operands: u32) -> Vec<u8> {
+    let i32 = wasm_encoder::ValType::I32;
+    let mut module = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], vec![i32; 16]);
+    types.ty().function(vec![i32; params], []);
+    module.section(&types);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    functions.function(1);
+    module.section(&functions);
+    let mut code = CodeSection::new();
+    let mut sixteen = Function::new([]);
+    for _ in 0..16 {
+        sixteen.instructions().i32_const(0);
+    }
+    sixteen.instructions().end();
+    code.function(&sixteen);
+    let mut body = Function::new([(locals, i32)]);
+    for _ in 0..calls {
+        body.instructions().call(0);
+    }
+    for _ in 0..operands {
+        body.instructions().i32_const(0);
+    }
+    body.instructions().unreachable().end();
+    code.function(&body);
+    module.section(&code);
+    module.finish()
 }
 
 fn globals_module(count: u32) -> Vec<u8> {
@@ -1979,6 +2030,23 @@ fn limit_modules(limit: Limit, max: u32) -> LimitModules {
             vec![("exports", exports_module(max + 1))],
             7,
         ),
+        Limit::FrameSlots => {
+            let overhead = gasworks_vm::limits::FRAME_OVERHEAD;
+            let calls = (max - overhead - 16) / 16;
+            let rest = max - overhead - 16 * calls;
+            LimitModules {
+                function: Some(1),
+                ..plain(
+                    frame_module(0, rest, calls, 0),
+                    vec![
+                        ("locals", frame_module(0, rest + 1, calls, 0)),
+                        ("operands", frame_module(0, rest, calls, 1)),
+                        ("params", frame_module(1, rest, calls, 0)),
+                    ],
+                    10,
+                )
+            }
+        }
     }
 }
 
@@ -2105,6 +2173,7 @@ fn unlimited() -> InstrumentConfig {
             function_body_bytes: max,
             imports: max,
             exports: max,
+            frame_slots: max,
         },
         ..InstrumentConfig::default()
     }

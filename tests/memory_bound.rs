@@ -114,13 +114,11 @@ fn level_bytes() -> u64 {
     let limits = Limits::CONSENSUS;
     let memory = u64::from(limits.memory_pages) * PAGE_SIZE as u64;
     let tables = u64::from(limits.tables) * u64::from(limits.table_elements) * 8;
-    // The value stack is sized for the module's largest frame, which no
-    // limit holds below the stack limit (a frame above it can never run,
-    // but still sizes the stack): at most 8 slots per byte of a function
-    // body (a 2-byte call of a function with 16 results).
-    let largest_frame = 8 * u64::from(limits.function_body_bytes)
-        + u64::from(limits.locals_per_function)
-        + u64::from(limits.params_per_function);
+    // The value stack is sized for the module's largest frame, which the
+    // instrumenter holds to `frame_slots` (the stack limit: a larger frame
+    // could never run). Without that limit it was up to 8 slots per byte of
+    // a function body (a 2-byte call of a function with 16 results).
+    let largest_frame = u64::from(limits.frame_slots);
     let value_stack = (u64::from(STACK_LIMIT) + 2 * largest_frame + VALUE_STACK_SLACK as u64) * 8;
     // Frames of at least FRAME_OVERHEAD units, 16 bytes each, in a Vec
     // that may double once past the count.
@@ -493,17 +491,15 @@ fn check(name: &str, fixture: &mut Fixture, calls: &[Call], expect: impl Fn(&Sta
     );
 }
 
-/// The block gas limit: enough for the whole call chain in one
-/// transaction (16 levels, each growing its memory to the limit page by
-/// page at `memory.grow`'s price per page).
-const GAS: u64 = 1_000_000_000;
+const GAS: u64 = 1_200_000_000;
 
 #[test]
 fn a_block_of_hostile_contracts_stays_within_the_memory_bound() {
     let mut f = fixture(GAS);
     let chain = Call {
         contract: CHAIN_START,
-        gas_limit: 700_000_000,
+        // 16 levels growing 509 pages each at 65,536 gas a page.
+        gas_limit: 600_000_000,
     };
     let events = Call {
         contract: EVENTS,
@@ -539,7 +535,7 @@ fn a_block_of_hostile_contracts_stays_within_the_memory_bound() {
     };
     let success = |s: &Status| s.is_success();
     let stack_exhausted = |s: &Status| matches!(s, Status::Trapped { code } if *code == gasworks_vm::trap::TrapKind::StackExhausted.code());
-    check("call chain", &mut f, &[chain; 2], success);
+    check("call chain", &mut f, &[chain; 4], success);
     check("events", &mut f, &fill(events, GAS), success);
     check("storage", &mut f, &fill(storage, GAS), success);
     check("return data", &mut f, &fill(return_data, GAS), success);

@@ -74,7 +74,9 @@ use gasworks_node_sim::generate::{
 };
 use gasworks_node_sim::hash::Hash;
 use gasworks_node_sim::receipt::TxRecord;
-use gasworks_node_sim::schedule::{DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION};
+use gasworks_node_sim::schedule::{
+    DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION, DEPLOY_GAS_PER_TYPE,
+};
 use gasworks_node_sim::state::{
     BlockCommit, ChainRecord, ChangeSet, Head, RocksOptions, RocksStore, StateProof, StateRead,
     StateScan, StateStore, StoreError, TreeReads,
@@ -1054,7 +1056,7 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
 
     println!();
     println!(
-        "deploy_throughput summary (Runtime::deploy into an empty runtime; median; gas = exec::deploy_gas without code storage: {DEPLOY_BASE_GAS} + {DEPLOY_GAS_PER_BYTE} per byte + {DEPLOY_GAS_PER_FUNCTION} per declared function)"
+        "deploy_throughput summary (Runtime::deploy into an empty runtime; median; gas = exec::deploy_gas without code storage: {DEPLOY_BASE_GAS} + {DEPLOY_GAS_PER_BYTE} per byte + {DEPLOY_GAS_PER_FUNCTION} per declared function + {DEPLOY_GAS_PER_TYPE} per declared type)"
     );
     println!(
         "| contract | bytes | instrument us | compile us | instantiate us | deploy us | ns per byte | deploy_gas | gas / ns |"

@@ -36,7 +36,8 @@ use crate::receipt::{
 };
 use crate::schedule::{
     CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION,
-    MAX_BLOCK_BYTES, MAX_BLOCK_TXS, RECEIPT_BYTE_GAS, TRANSFER_GAS, TX_BASE_GAS, TX_BYTE_GAS,
+    DEPLOY_GAS_PER_TYPE, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, RECEIPT_BYTE_GAS, TRANSFER_GAS,
+    TX_BASE_GAS, TX_BYTE_GAS,
 };
 
 /// Bytes of debug text (messages, methods, logs) a node keeps for one
@@ -530,6 +531,23 @@ pub fn declared_functions(code: &[u8]) -> u64 {
     0
 }
 
+/// The number of types `code` declares (its type section's count), read
+/// without looking at anything else; 0 when the module does not parse that
+/// far (the instrumenter then refuses it).
+pub fn declared_types(code: &[u8]) -> u64 {
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        match payload {
+            Ok(wasmparser::Payload::TypeSection(reader)) => return u64::from(reader.count()),
+            // The type section comes before the functions and the code.
+            Ok(wasmparser::Payload::FunctionSection(_))
+            | Ok(wasmparser::Payload::CodeSectionStart { .. })
+            | Err(_) => return 0,
+            Ok(_) => {}
+        }
+    }
+    0
+}
+
 /// The gas a deployment of `code` costs before its constructor runs:
 /// charged in full before the code is instrumented or compiled.
 pub fn deploy_gas(code: &[u8], new_code: bool) -> u64 {
@@ -542,6 +560,7 @@ pub fn deploy_gas(code: &[u8], new_code: bool) -> u64 {
     DEPLOY_BASE_GAS
         .saturating_add(DEPLOY_GAS_PER_BYTE.saturating_mul(code_len))
         .saturating_add(DEPLOY_GAS_PER_FUNCTION.saturating_mul(declared_functions(code)))
+        .saturating_add(DEPLOY_GAS_PER_TYPE.saturating_mul(declared_types(code)))
         .saturating_add(storage)
 }
 

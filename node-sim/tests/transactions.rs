@@ -406,19 +406,23 @@ fn genesis_contracts_are_deployed_and_initialised_in_block_0() {
 
 #[test]
 fn deployment_is_charged_per_byte_and_per_function_before_anything_compiles() {
-    use gasworks_node_sim::exec::{declared_functions, deploy_gas};
+    use gasworks_node_sim::exec::{declared_functions, declared_types, deploy_gas};
     use gasworks_node_sim::schedule::{
         CODE_STORAGE_GAS_PER_BYTE, DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION,
+        DEPLOY_GAS_PER_TYPE,
     };
     let code = wasm("token");
     let functions = declared_functions(&code);
     assert!(functions > 50, "the token declares {functions} functions");
+    let types = declared_types(&code);
+    assert!(types > 5, "the token declares {types} types");
     let bytes = code.len() as u64;
     assert_eq!(
         deploy_gas(&code, true),
         DEPLOY_BASE_GAS
             + DEPLOY_GAS_PER_BYTE * bytes
             + DEPLOY_GAS_PER_FUNCTION * functions
+            + DEPLOY_GAS_PER_TYPE * types
             + CODE_STORAGE_GAS_PER_BYTE * bytes
     );
     assert_eq!(
@@ -427,6 +431,7 @@ fn deployment_is_charged_per_byte_and_per_function_before_anything_compiles() {
     );
     // Garbage declares nothing (and the instrumenter refuses it, paid for).
     assert_eq!(declared_functions(b"not wasm"), 0);
+    assert_eq!(declared_types(b"not wasm"), 0);
 
     // A gas limit that covers the transaction but not the deployment: out of
     // gas before compiling, the whole limit paid, nothing deployed.

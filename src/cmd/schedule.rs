@@ -23,7 +23,7 @@ use gasworks_vm::instrument::cost::{self, OPERATORS, Price, Unit, Verdict};
 use gasworks_vm::limits::{self as vm_limits, Limit, Limits};
 
 /// Every static limit of [`Limits`], in the order of its fields.
-const VM_LIMITS: [Limit; 19] = [
+const VM_LIMITS: [Limit; 20] = [
     Limit::ModuleBytes,
     Limit::Functions,
     Limit::ParamsPerFunction,
@@ -43,6 +43,7 @@ const VM_LIMITS: [Limit; 19] = [
     Limit::FunctionBodyBytes,
     Limit::Imports,
     Limit::Exports,
+    Limit::FrameSlots,
 ];
 
 /// The field names of [`Limits`], read from its `Debug` form: the form the
@@ -193,6 +194,11 @@ fn node_rows() -> Vec<(&'static str, u64, &'static str)> {
             "DEPLOY_GAS_PER_FUNCTION",
             node::DEPLOY_GAS_PER_FUNCTION,
             "per function the deployed module declares",
+        ),
+        (
+            "DEPLOY_GAS_PER_TYPE",
+            node::DEPLOY_GAS_PER_TYPE,
+            "per function type the deployed module declares",
         ),
         (
             "CODE_STORAGE_GAS_PER_BYTE",

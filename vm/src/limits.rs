@@ -135,6 +135,19 @@ pub struct Limits {
     /// Peers: pallet-contracts 2 (`call`, `deploy`) / Stylus 1,024 / others
     /// none.
     pub exports: u32,
+    /// Largest frame of one function, in stack units: [`FRAME_OVERHEAD`] +
+    /// parameters + declared locals + maximum operand stack height (the
+    /// frame `docs/gas.md` section 5 defines).
+    ///
+    /// A function whose frame is above [`STACK_LIMIT`] could never run (its
+    /// prologue traps with *stack exhausted* at any height), but the engine
+    /// sizes every call's value stack by the module's largest frame: without
+    /// this limit a never-called function of many calls to a function of 16
+    /// results reaches about 2.1 million slots (33.6 MiB per call, paid only
+    /// by the entry base). Hence [`STACK_LIMIT`] exactly. Peers: CosmWasm
+    /// none / NEAR none (the stack limit only) / Soroban none /
+    /// pallet-contracts none / Stylus 10,240 (`max_frame_size`).
+    pub frame_slots: u32,
 }
 
 impl Limits {
@@ -159,6 +172,7 @@ impl Limits {
         function_body_bytes: 256 * 1024,
         imports: 100,
         exports: 128,
+        frame_slots: STACK_LIMIT,
     };
 }
 
@@ -209,6 +223,8 @@ pub enum Limit {
     Imports,
     /// [`Limits::exports`].
     Exports,
+    /// [`Limits::frame_slots`].
+    FrameSlots,
 }
 
 impl Limit {
@@ -234,6 +250,7 @@ impl Limit {
             Limit::FunctionBodyBytes => limits.function_body_bytes,
             Limit::Imports => limits.imports,
             Limit::Exports => limits.exports,
+            Limit::FrameSlots => limits.frame_slots,
         }
     }
 
@@ -259,6 +276,7 @@ impl Limit {
             Limit::FunctionBodyBytes => "function body size in bytes",
             Limit::Imports => "imports",
             Limit::Exports => "exports",
+            Limit::FrameSlots => "frame size of one function in stack units",
         }
     }
 }

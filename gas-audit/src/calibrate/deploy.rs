@@ -13,7 +13,9 @@
 use gasworks_host_api::Runtime;
 use gasworks_node_sim::exec::deploy_gas;
 use gasworks_node_sim::generate::EXAMPLES;
-use gasworks_node_sim::schedule::{DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION};
+use gasworks_node_sim::schedule::{
+    DEPLOY_BASE_GAS, DEPLOY_GAS_PER_BYTE, DEPLOY_GAS_PER_FUNCTION, DEPLOY_GAS_PER_TYPE,
+};
 
 use super::host::address;
 use super::measure::Scale;
@@ -109,7 +111,10 @@ fn straight_line() -> String {
 }
 
 fn price() -> String {
-    format!("{DEPLOY_BASE_GAS} + {DEPLOY_GAS_PER_BYTE}/byte + {DEPLOY_GAS_PER_FUNCTION}/function")
+    format!(
+        "{DEPLOY_BASE_GAS} + {DEPLOY_GAS_PER_BYTE}/byte + {DEPLOY_GAS_PER_FUNCTION}/function + \
+         {DEPLOY_GAS_PER_TYPE}/type"
+    )
 }
 
 fn deploy_case(id: &str, about: &str, wasm: fn() -> Result<Vec<u8>, String>) -> Case {

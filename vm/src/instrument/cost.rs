@@ -117,6 +117,25 @@ const DIVISION: u64 = 4;
 /// docs/gas-calibration.md "Adversarial search", corpus case
 /// gas-audit/corpus/popcnt-chain.wat); 6 brings it to about 1.3 times.
 const POPCOUNT: u64 = 6;
+/// Branches (`br`, `br_if`, `if`): each ends a metered block, so each
+/// brings a gas charge (a fused subtract-and-branch) that no price
+/// included. At 1, blocks of one branch ran at 4-9x the plain median (the
+/// adversarial search, docs/gas-calibration.md "Adversarial search": `block
+/// br end` chains, empty loop iterations, `if end`; corpus
+/// gas-audit/corpus/tiny-blocks-br.wat at about 4.1x in
+/// `benches/benches/search.rs`, tiny-blocks-br-if.wat at 1.9x). At 2 they
+/// measured 3.1-3.2x and 1.3-1.4x (the plain baseline, whose loops branch,
+/// gets cheaper per gas too): a chain of `block br end` is still above 3x. (`br_table` was already 2, and its
+/// corpus case gas-audit/corpus/br-table.wat ran at 1.2x: unchanged.)
+const BRANCH: u64 = 2;
+/// One-operand operators with no cheaper fused form (`clz`, `ctz`,
+/// sign and zero extensions): every one is a dispatched executor
+/// instruction for its gas, where plain code's instructions carry two or
+/// more gas (operands fused in). At 1, dependent chains ran at about 3.1x
+/// (corpus gas-audit/corpus/unary-chain.wat in `benches/benches/search.rs`)
+/// to 7-9x (the search's quick `clz`/`extend16_s` scores); dispatch, not
+/// the operation, is the cost. At 2 the corpus case measured 2.0x.
+const UNARY: u64 = 2;
 /// Direct call: a frame push and pop, the callee's stack prologue and the
 /// caller's height restore. Calibrated (`gasworks calibrate`,
 /// docs/gas-calibration.md): at 5, a loop of calls ran at 2.9-3.0 ns per
@@ -174,11 +193,11 @@ macro_rules! price {
     (mvp Nop $v:ident) => { Price::fixed(FREE) };
     (mvp Block $v:ident) => { Price::fixed(FREE) };
     (mvp Loop $v:ident) => { Price::fixed(FREE) };
-    (mvp If $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp If $v:ident) => { Price::fixed(BRANCH) };
     (mvp Else $v:ident) => { Price::fixed(FREE) };
     (mvp End $v:ident) => { Price::fixed(FREE) };
-    (mvp Br $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp BrIf $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp Br $v:ident) => { Price::fixed(BRANCH) };
+    (mvp BrIf $v:ident) => { Price::fixed(BRANCH) };
     (mvp BrTable $v:ident) => { Price::fixed(MEDIUM) };
     (mvp Return $v:ident) => { Price::fixed(SIMPLE) };
     (mvp Call $v:ident) => { Price::fixed(CALL) };
@@ -265,8 +284,8 @@ macro_rules! price {
     (mvp I64GeU $v:ident) => { Price::fixed(SIMPLE) };
 
     // Integer arithmetic.
-    (mvp I32Clz $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp I32Ctz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I32Clz $v:ident) => { Price::fixed(UNARY) };
+    (mvp I32Ctz $v:ident) => { Price::fixed(UNARY) };
     (mvp I32Popcnt $v:ident) => { Price::fixed(POPCOUNT) };
     (mvp I32Add $v:ident) => { Price::fixed(SIMPLE) };
     (mvp I32Sub $v:ident) => { Price::fixed(SIMPLE) };
@@ -283,8 +302,8 @@ macro_rules! price {
     (mvp I32ShrU $v:ident) => { Price::fixed(SIMPLE) };
     (mvp I32Rotl $v:ident) => { Price::fixed(SIMPLE) };
     (mvp I32Rotr $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp I64Clz $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp I64Ctz $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64Clz $v:ident) => { Price::fixed(UNARY) };
+    (mvp I64Ctz $v:ident) => { Price::fixed(UNARY) };
     (mvp I64Popcnt $v:ident) => { Price::fixed(POPCOUNT) };
     (mvp I64Add $v:ident) => { Price::fixed(SIMPLE) };
     (mvp I64Sub $v:ident) => { Price::fixed(SIMPLE) };
@@ -304,13 +323,13 @@ macro_rules! price {
 
     // Integer conversions.
     (mvp I32WrapI64 $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp I64ExtendI32S $v:ident) => { Price::fixed(SIMPLE) };
-    (mvp I64ExtendI32U $v:ident) => { Price::fixed(SIMPLE) };
-    (sign_extension I32Extend8S $v:ident) => { Price::fixed(SIMPLE) };
-    (sign_extension I32Extend16S $v:ident) => { Price::fixed(SIMPLE) };
-    (sign_extension I64Extend8S $v:ident) => { Price::fixed(SIMPLE) };
-    (sign_extension I64Extend16S $v:ident) => { Price::fixed(SIMPLE) };
-    (sign_extension I64Extend32S $v:ident) => { Price::fixed(SIMPLE) };
+    (mvp I64ExtendI32S $v:ident) => { Price::fixed(UNARY) };
+    (mvp I64ExtendI32U $v:ident) => { Price::fixed(UNARY) };
+    (sign_extension I32Extend8S $v:ident) => { Price::fixed(UNARY) };
+    (sign_extension I32Extend16S $v:ident) => { Price::fixed(UNARY) };
+    (sign_extension I64Extend8S $v:ident) => { Price::fixed(UNARY) };
+    (sign_extension I64Extend16S $v:ident) => { Price::fixed(UNARY) };
+    (sign_extension I64Extend32S $v:ident) => { Price::fixed(UNARY) };
 
     // Everything else in the accepted proposals must be floating point.
     (mvp $op:ident $visit:ident) => { float_only!($visit) };

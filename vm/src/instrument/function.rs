@@ -142,6 +142,19 @@ pub(super) fn instrument_function(
         .saturating_add(params)
         .saturating_add(declared)
         .saturating_add(max_height);
+    // A frame above the stack limit could never run (the prologue traps),
+    // but the engine sizes every call's value stack by the largest frame.
+    let max_frame = context.limits.frame_slots;
+    if frame > max_frame {
+        return Err(Rejection::new(
+            Rule::Limit {
+                limit: Limit::FrameSlots,
+                found: u64::from(frame),
+                max: u64::from(max_frame),
+            },
+            body.range().start,
+        ));
+    }
     // The instrumenter's own locals: the frame's stack height, and the count
     // operand of dynamic charges when the body has any.
     let own_locals: u32 = if emitter.uses_scratch { 2 } else { 1 };
