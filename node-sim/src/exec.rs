@@ -751,14 +751,15 @@ pub fn execute_checked_transactions(
     let mut gas_used: u64 = 0;
     let mut debug_left = MAX_BLOCK_DEBUG_BYTES;
     for (index, (bytes, checked)) in txs.iter().zip(checked).enumerate() {
+        // One profile per transaction (empty for one not run).
+        let mut profiler = options.profile.then(Profiler::new);
         let mut record = if index >= admitted {
             rejected(RejectCode::BlockFull)
         } else {
             let fault = options
                 .fault
                 .filter(|f| f.height == block.height && f.tx as usize == index);
-            let mut profiler = options.profile.then(Profiler::new);
-            let record = execute_one(
+            execute_one(
                 &cx,
                 &mut runtime,
                 bytes.len(),
@@ -766,14 +767,10 @@ pub fn execute_checked_transactions(
                 gas_used,
                 fault,
                 profiler.as_mut(),
-            )?;
-            if let Some(profiler) = profiler {
-                profiles.push(profiler.finish());
-            }
-            record
+            )?
         };
-        if options.profile && profiles.len() < records.len() + 1 {
-            profiles.push(Profile::default());
+        if let Some(profiler) = profiler {
+            profiles.push(profiler.finish());
         }
         fit_debug(&mut record.debug, &mut debug_left);
         tracing::trace!(index, status = %record.receipt.status.name(), gas = record.receipt.gas_used);
