@@ -117,17 +117,24 @@ const DIVISION: u64 = 4;
 /// docs/gas-calibration.md "Adversarial search", corpus case
 /// gas-audit/corpus/popcnt-chain.wat); 6 brings it to about 1.3 times.
 const POPCOUNT: u64 = 6;
-/// Branches (`br`, `br_if`, `if`): each ends a metered block, so each
-/// brings a gas charge (a fused subtract-and-branch) that no price
+/// Conditional branches (`br_if`, `if`): each ends a metered block, so
+/// each brings a gas charge (a fused subtract-and-branch) that no price
 /// included. At 1, blocks of one branch ran at 4-9x the plain median (the
 /// adversarial search, docs/gas-calibration.md "Adversarial search": `block
 /// br end` chains, empty loop iterations, `if end`; corpus
-/// gas-audit/corpus/tiny-blocks-br.wat at about 4.1x in
-/// `benches/benches/search.rs`, tiny-blocks-br-if.wat at 1.9x). At 2 they
-/// measured 3.1-3.2x and 1.3-1.4x (the plain baseline, whose loops branch,
-/// gets cheaper per gas too): a chain of `block br end` is still above 3x. (`br_table` was already 2, and its
-/// corpus case gas-audit/corpus/br-table.wat ran at 1.2x: unchanged.)
+/// gas-audit/corpus/tiny-blocks-br-if.wat at 1.9x in
+/// `benches/benches/search.rs`). At 2 they measured 1.3-1.4x (the plain
+/// baseline, whose loops branch, gets cheaper per gas too). (`br_table` was
+/// already 2, and its corpus case gas-audit/corpus/br-table.wat ran at
+/// 1.2x: unchanged.)
 const BRANCH: u64 = 2;
+/// Unconditional branch (`br`): a jump and the charge of the block it
+/// lands in, with nothing else to do, so a chain of `block br end` is one
+/// dispatched instruction per `br` and nothing more (corpus
+/// gas-audit/corpus/tiny-blocks-br.wat): 4.1x the plain median at 1, still
+/// 3.1-3.2x at 2 (criterion, `benches/benches/search.rs`). 3 is
+/// [`BRANCH`] plus the block charge it always brings.
+const BR: u64 = 3;
 /// One-operand operators with no cheaper fused form (`clz`, `ctz`,
 /// sign and zero extensions): every one is a dispatched executor
 /// instruction for its gas, where plain code's instructions carry two or
@@ -196,7 +203,7 @@ macro_rules! price {
     (mvp If $v:ident) => { Price::fixed(BRANCH) };
     (mvp Else $v:ident) => { Price::fixed(FREE) };
     (mvp End $v:ident) => { Price::fixed(FREE) };
-    (mvp Br $v:ident) => { Price::fixed(BRANCH) };
+    (mvp Br $v:ident) => { Price::fixed(BR) };
     (mvp BrIf $v:ident) => { Price::fixed(BRANCH) };
     (mvp BrTable $v:ident) => { Price::fixed(MEDIUM) };
     (mvp Return $v:ident) => { Price::fixed(SIMPLE) };
