@@ -115,6 +115,15 @@ pub struct ExecutedBlock {
     runtime: Runtime,
 }
 
+impl ExecutedBlock {
+    /// The state changes the block makes (state key to new value, `None`
+    /// for a removal), in key order: what its commit writes besides the
+    /// receipts and the tree.
+    pub fn changes(&self) -> &crate::state::ChangeSet {
+        &self.changes
+    }
+}
+
 /// Where a store is at, plus its chain's parameters.
 pub struct Chain<S: StateStore> {
     store: Arc<S>,
