@@ -22,22 +22,32 @@ use gasworks_gas_audit::search::{Deployment, Program, baseline};
 /// loops stop here.
 const GAS: u64 = 2_000_000;
 
+/// The corpus's cases (`gas-audit/corpus/*.wat`), then its open findings
+/// (`gas-audit/corpus/open/*.wat`, named `open/<name>`): the search's
+/// worst programs not fixed yet, which loop until the gas runs out.
 fn corpus() -> Vec<Program> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gas-audit/corpus");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("the corpus directory")
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "wat"))
-        .collect();
-    paths.sort();
-    paths
+    let wat_files = |dir: &std::path::Path| {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .expect("the corpus directory")
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "wat"))
+            .collect();
+        paths.sort();
+        paths
+    };
+    let open = wat_files(&dir.join("open"));
+    wat_files(&dir)
         .into_iter()
+        .chain(open)
         .map(|path| {
-            let name = path
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            let open = path.parent().is_some_and(|p| p.ends_with("open"));
+            let name = if open {
+                format!("open/{stem}")
+            } else {
+                stem.to_string()
+            };
             let text = std::fs::read_to_string(&path).expect("reads");
             Program {
                 family: name.clone(),

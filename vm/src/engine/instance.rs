@@ -84,6 +84,16 @@ pub struct Instance {
     pub(super) native_stack_used: usize,
 }
 
+/// The value of a constant initialiser, `globals` being the instance's
+/// globals so far.
+pub(super) fn evaluate_init(globals: &[u64], init: Init) -> u64 {
+    match init {
+        Init::Value(v) => v,
+        Init::Func(f) => u64::from(f),
+        Init::Global(g) => globals.get(g as usize).copied().unwrap_or(0),
+    }
+}
+
 impl Instance {
     /// Instantiates `module`, linking its host imports from `linker`.
     ///
@@ -101,7 +111,8 @@ impl Instance {
                 ImportKind::Host { module, name } => {
                     let definition = linker
                         .functions
-                        .get(&(module.clone(), name.clone()))
+                        .get(module.as_str())
+                        .and_then(|functions| functions.get(name.as_str()))
                         .ok_or_else(|| InstantiationError::UnknownImport {
                             module: module.clone(),
                             name: name.clone(),
@@ -220,11 +231,7 @@ impl Instance {
     }
 
     fn init_value(&self, init: Init) -> u64 {
-        match init {
-            Init::Value(v) => v,
-            Init::Func(f) => u64::from(f),
-            Init::Global(g) => self.globals.get(g as usize).copied().unwrap_or(0),
-        }
+        evaluate_init(&self.globals, init)
     }
 
     /// The number of items of element segment `elem` (0 once dropped).
@@ -233,17 +240,6 @@ impl Instance {
             return 0;
         }
         self.module.elements[elem as usize].items.len() as u64
-    }
-
-    /// Items `src..src + len` of element segment `elem`, evaluated: work in
-    /// proportion to `len` (what `table.init` is charged for), never to the
-    /// segment's size. The caller has checked the range against
-    /// [`Instance::element_count`].
-    pub(super) fn element_items(&self, elem: u32, src: usize, len: usize) -> Vec<u64> {
-        self.module.elements[elem as usize].items[src..src + len]
-            .iter()
-            .map(|item| self.init_value(*item))
-            .collect()
     }
 
     /// The instance's linear memory.

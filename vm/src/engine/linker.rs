@@ -121,10 +121,11 @@ pub(crate) enum Binding {
     Host(HostFunc),
 }
 
-/// Host functions by import name, with their signatures.
+/// Host functions by import name (module, then name: looked up on every
+/// instantiation without building a key), with their signatures.
 #[derive(Clone, Default)]
 pub struct Linker {
-    pub(super) functions: BTreeMap<(String, String), HostDefinition>,
+    pub(super) functions: BTreeMap<String, BTreeMap<String, HostDefinition>>,
 }
 
 impl Linker {
@@ -152,14 +153,17 @@ impl Linker {
                 })
                 .collect::<Vec<_>>()
         };
-        self.functions.insert(
-            (module.to_string(), name.to_string()),
-            HostDefinition {
-                params: convert(params),
-                results: convert(results),
-                func,
-            },
-        );
+        self.functions
+            .entry(module.to_string())
+            .or_default()
+            .insert(
+                name.to_string(),
+                HostDefinition {
+                    params: convert(params),
+                    results: convert(results),
+                    func,
+                },
+            );
         self
     }
 }

@@ -1,0 +1,23 @@
+;;    5.36x     2.911 ns/gas  gas   2000000  OutOfGas  [loop i32.eqz] loop i32.eqz reps=256 a=5 b=0 addr=1 index=15 cond=0 (search: 6.80x; ops: i32.eqz×2048 local.set×15 br×8 local.get×8)
+(module
+  (type $v (func))
+  (memory 1)
+  (table $t 16 funcref)
+  (global $g (mut i64) (i64.const 1))
+  (func $leaf)
+  (elem (table $t) (i32.const 0) func $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf )
+  (elem $e func $leaf)
+  (data $d "gasworks")
+  (func (export "execute")
+    (local $a32 i32) (local $b32 i32) (local $a64 i64) (local $b64 i64)
+    (local $c i32) (local $p i32) (local $i i32)
+    (local.set $a32 (i32.const -1))
+    (local.set $b32 (i32.const 0))
+    (local.set $a64 (i64.const -1))
+    (local.set $b64 (i64.const 0))
+    (local.set $c (i32.const 0))
+    (local.set $p (i32.const 1))
+    (local.set $i (i32.const 15))
+    (loop $l
+      local.get $a32 i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz i32.eqz  local.set $a32
+      br $l)))
