@@ -86,10 +86,15 @@ pub(crate) fn enter_contract(
     let linker = env.linker.clone();
     let (result, gas_used) = match Instance::new(&contract.module, &linker) {
         Err(_) => (Err(HostTrap::InstantiationFailed.kind()), 0),
-        Ok(mut instance) => match call_entry(&mut instance, limit, env, meter.profiler(), callee) {
-            Err(_) => (Err(HostTrap::MissingEntryPoint.kind()), 0),
-            Ok(outcome) => (outcome.result.map(|_| ()), outcome.gas_used),
-        },
+        Ok(mut instance) => {
+            let called = call_entry(&mut instance, limit, env, meter.profiler(), callee);
+            // The memory goes to this thread's pool for the next call.
+            instance.recycle();
+            match called {
+                Err(_) => (Err(HostTrap::MissingEntryPoint.kind()), 0),
+                Ok(outcome) => (outcome.result.map(|_| ()), outcome.gas_used),
+            }
+        }
     };
     // At most `limit`, which is at most what the meter holds.
     meter.charge_nested(gas_used)?;

@@ -177,7 +177,7 @@ impl Instance {
             })
             .collect();
         let mut instance = Instance {
-            memory: vec![0; memory_pages as usize * PAGE_SIZE],
+            memory: super::memory_pool::take(memory_pages as usize * PAGE_SIZE),
             memory_pages,
             memory_max_pages,
             tables,
@@ -228,6 +228,14 @@ impl Instance {
             result.map_err(InstantiationError::Trap)?;
         }
         Ok(instance)
+    }
+
+    /// Ends the instance, giving its linear memory to this thread's pool
+    /// for the next instance ([`super::memory_pool`]): what an embedder
+    /// that instantiates per call should do with an instance it is done
+    /// with (dropping it frees the memory instead).
+    pub fn recycle(mut self) {
+        super::memory_pool::give_back(std::mem::take(&mut self.memory));
     }
 
     fn init_value(&self, init: Init) -> u64 {

@@ -38,6 +38,7 @@ mod error;
 mod execute;
 mod instance;
 mod linker;
+mod memory_pool;
 mod module;
 mod value;
 mod verify;
