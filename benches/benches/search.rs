@@ -36,18 +36,15 @@ fn corpus() -> Vec<Program> {
         paths.sort();
         paths
     };
-    let open = wat_files(&dir.join("open"));
-    wat_files(&dir)
-        .into_iter()
-        .chain(open)
-        .map(|path| {
+    let named = |dir: &std::path::Path, prefix: &'static str| {
+        wat_files(dir).into_iter().map(move |path| {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-            let open = path.parent().is_some_and(|p| p.ends_with("open"));
-            let name = if open {
-                format!("open/{stem}")
-            } else {
-                stem.to_string()
-            };
+            (format!("{prefix}{stem}"), path)
+        })
+    };
+    named(&dir, "")
+        .chain(named(&dir.join("open"), "open/"))
+        .map(|(name, path)| {
             let text = std::fs::read_to_string(&path).expect("reads");
             Program {
                 family: name.clone(),
