@@ -5,7 +5,7 @@
 ;; why: br_table (2 gas) ends a metered block, and its landing block is a
 ;; new one; the same per-block charge cost as tiny-blocks-br.wat.
 ;; fix: none: 1.19x in benches/benches/search.rs after the calibration's
-;; prices (2026-12-07); br_table stays at 2.
+;; prices (2026-12-07); br_table stayed at 2 then (8 since: br-table-loop.wat).
 ;; pinned-min-gas: 164123
 (module
   (type $v (func))

@@ -141,7 +141,7 @@ pub const CALL_COST: Cost = Cost {
     base: 50_000,
     per_byte: COPY_BYTE,
     bytes: "input_len, charged before the input is read",
-    per_item: 4_096,
+    per_item: 8_192,
     item: "initial memory page of the callee, charged after the callee is found and before it \
            is instantiated (with 1 gas, CALL_TABLE_ELEMENT_GAS, per initial table element of \
            the callee)",
@@ -150,10 +150,14 @@ pub const CALL_COST: Cost = Cost {
                 fixed; the value stack is lent from a per-thread pool, no longer allocated \
                 and zeroed per instance. The base was set when the fixed part was 16 us \
                 (three times it, for the frame, the overlay and the refusal checks too) and \
-                is kept: a price changes only with a calibration beside it. A page costs \
-                what memory.grow charges per page (about six times the measured cost), so \
-                that declaring memory up front and growing it cost the same. The callee's \
-                own gas is charged to the caller as the callee uses it, on top of this.",
+                is kept: a price changes only with a calibration beside it. A page was 4,096 \
+                until linear memories were pooled per thread: a pooled memory is zeroed in \
+                full where a fresh one was lazily zeroed, and a 458-page memory (29 MiB, past \
+                the caches) took about 8 us a page, 3.4x the plain median (adversarial search, \
+                gas-audit/corpus/instantiate-large-memory.wat); 8,192 puts it under 2x. \
+                memory.grow charges more per page (65,536: a growth may reallocate and copy). \
+                The callee's own gas is charged to the caller as the callee uses it, on top \
+                of this.",
 };
 
 /// Gas per initial table element of a contract, charged on every entry

@@ -461,6 +461,7 @@ fn class_price(class: &str) -> String {
 fn op(id: &str, about: &str, _price: &str, body: String, extra: String) -> Case {
     let price = match id {
         "recursion-deep" => format!("{} per call", class_price("call")),
+        "br-table-chain" => class_price("br-table"),
         _ => class_price(id),
     };
     loop_case(
@@ -701,6 +702,14 @@ pub fn operator_cases() -> Vec<Case> {
             "2",
             br_table,
             String::new(),
+        ),
+        op(
+            "br-table-chain",
+            "br_table on a table.size just computed, to its block's end (the adversarial \
+             search's 08-br-table-loop: the next op waits for dependent loads)",
+            "8",
+            times("(block (br_table 0 0 (table.size $t)))", 8),
+            "(table $t 0 funcref)".into(),
         ),
         op(
             "call",

@@ -301,6 +301,12 @@ macro_rules! define_instr {
             Const { dst: Slot, value: u64 },
             /// `dst = src`.
             Copy { dst: Slot, src: Slot },
+            /// Slots `dst..dst + n` = slots `src..src + n`, as one move
+            /// (`memmove`). The compiler emits it for runs of pending
+            /// `local.get`s, whose locals and stack slots do not overlap:
+            /// a call's arguments taken from its caller's parameters were
+            /// one dispatched `Copy` each, at 1 gas a copy.
+            CopySpan { dst: Slot, src: Slot, n: u32 },
             /// `dst = if cond != 0 { a } else { b }`.
             /// (Operand slots below 65,536; else `Copy` and `SelectIfZero`.)
             Select { dst: Slot, a: u16, b: u16, cond: u16 },

@@ -192,6 +192,10 @@ pub(crate) fn visit_operands(instr: &mut Instr, mut f: impl FnMut(Operand, Field
                     f(Slot, U32(dst));
                     f(Slot, U32(src));
                 }
+                Instr::CopySpan { dst, src, n } => {
+                    f(Slots(*n), U32(dst));
+                    f(Slots(*n), U32(src));
+                }
                 Instr::Select { dst, a, b, cond } => {
                     f(Slot, U32(dst));
                     f(Slot, U16(a));
@@ -487,7 +491,7 @@ mod tests {
     }
 
     /// Modules whose code uses every kind of operand: calls of the three
-    /// kinds, `br_table`, every bulk and table operation, globals, select,
+    /// kinds (one passing on consecutive locals: a `CopySpan`), `br_table`, every bulk and table operation, globals, select,
     /// memory access; instrumented (metering fused) and not.
     fn modules() -> Vec<Vec<u8>> {
         let text = r#"(module
@@ -502,6 +506,7 @@ mod tests {
           (data $d "abcdef")
           (func $inc (type $sig) (i64.add (local.get 0) (i64.const 1)))
           (func $dec (type $sig) (i64.sub (local.get 0) (i64.const 1)))
+          (func $sum (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
           (func (export "run") (param $n i32) (result i64)
             (local $i i32) (local $acc i64) (local $r funcref)
             (loop $top
@@ -509,6 +514,7 @@ mod tests {
               (local.set $acc (call_indirect (type $sig) (local.get $acc)
                 (i32.and (local.get $i) (i32.const 1))))
               (drop (call $h (local.get $i)))
+              (drop (call $sum (local.get $n) (local.get $i)))
               (i64.store (i32.and (local.get $i) (i32.const 1023)) (local.get $acc))
               (local.set $acc (i64.add (local.get $acc) (i64.load offset=8 (i32.const 0))))
               (global.set $g (select (global.get $g) (local.get $acc) (local.get $i)))
@@ -656,6 +662,9 @@ mod tests {
                             code[pc]
                         );
                         *broken.entry(format!("{operand:?}")).or_default() += 1;
+                        if let Instr::CopySpan { .. } = code[pc] {
+                            *broken.entry("CopySpan".into()).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -704,6 +713,7 @@ mod tests {
             "Signature",
             "BrTableFirst",
             "BrTableLen",
+            "CopySpan",
             "falls through",
             "br_table entry",
         ];

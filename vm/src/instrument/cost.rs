@@ -135,6 +135,22 @@ const BRANCH: u64 = 2;
 /// 3.1-3.2x at 2 (criterion, `benches/benches/search.rs`). 3 is
 /// [`BRANCH`] plus the block charge it always brings.
 const BR: u64 = 3;
+/// `br_table`: where the next instruction is depends on data, so the
+/// interpreter cannot go on until three dependent loads are done (the
+/// index's slot, forwarded from the store that just wrote it; the side
+/// table's entry; the target op), where a `br` needs one and straight-line
+/// code none. A loop of nothing but `table.size` (or `i32.const`) and a
+/// `br_table` back to the loop, which the adversarial search found in
+/// wasm-smith code (gas-audit/corpus/open/08-br-table-loop.wat), ran at
+/// 3.6-3.9 ns per gas at 2, about 6-7x the plain median: 11 ns a
+/// `br_table`, against 2-4 ns for a branch whose target is in the
+/// instruction. (Not a misprediction: an index known without the load ran
+/// 3x faster; the dependent loads are the cost, and entries laid out as
+/// `br`s after the instruction were no faster, see docs/performance.md.)
+/// At 6 the same loops still ran at 1.5-1.6 ns per gas (2.6-2.8x, too
+/// close to the bound for runs that spread by 15%); at 8 they need 9-10
+/// gas an iteration, about 2.1-2.3x.
+const BR_TABLE: u64 = 8;
 /// One-operand operators with no cheaper fused form (`clz`, `ctz`,
 /// sign and zero extensions): every one is a dispatched executor
 /// instruction for its gas, where plain code's instructions carry two or
@@ -210,7 +226,7 @@ macro_rules! price {
     (mvp End $v:ident) => { Price::fixed(FREE) };
     (mvp Br $v:ident) => { Price::fixed(BR) };
     (mvp BrIf $v:ident) => { Price::fixed(BRANCH) };
-    (mvp BrTable $v:ident) => { Price::fixed(MEDIUM) };
+    (mvp BrTable $v:ident) => { Price::fixed(BR_TABLE) };
     (mvp Return $v:ident) => { Price::fixed(SIMPLE) };
     (mvp Call $v:ident) => { Price::fixed(CALL) };
     (mvp CallIndirect $v:ident) => { Price::fixed(CALL_INDIRECT) };

@@ -191,13 +191,37 @@ impl<'a> Translator<'a> {
         self.lazy.push(position);
     }
 
-    /// Copies every pending `local.get` to its own slot.
+    /// Copies every pending `local.get` to its own slot: a run of them
+    /// that reads consecutive locals into consecutive slots (a call's
+    /// arguments passed on from the caller's parameters) as one
+    /// [`Instr::CopySpan`]. (Locals lie below every stack slot, so a run's
+    /// source and destination never overlap.) `lazy` is in stack order.
     fn materialize_all(&mut self) {
-        for position in std::mem::take(&mut self.lazy) {
+        let lazy = std::mem::take(&mut self.lazy);
+        let mut i = 0;
+        while i < lazy.len() {
+            let (position, src) = (lazy[i], self.operands[lazy[i] as usize]);
+            let mut n = 1;
+            while i + n < lazy.len()
+                && lazy[i + n] == position + n as u32
+                && self.operands[lazy[i + n] as usize] == src + n as u32
+            {
+                n += 1;
+            }
             let dst = self.slot(position);
-            let src = self.operands[position as usize];
-            self.emit(Instr::Copy { dst, src });
-            self.operands[position as usize] = dst;
+            if n == 1 {
+                self.emit(Instr::Copy { dst, src });
+            } else {
+                self.emit(Instr::CopySpan {
+                    dst,
+                    src,
+                    n: n as u32,
+                });
+            }
+            for p in &lazy[i..i + n] {
+                self.operands[*p as usize] = self.slot(*p);
+            }
+            i += n;
         }
     }
 

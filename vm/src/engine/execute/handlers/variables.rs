@@ -21,6 +21,17 @@ pub(super) fn handler_of(instr: &Instr) -> Option<Handler> {
             set!(fp, dst, get!(fp, src));
             next!(step!(ip), fp, gas, mem, len, st)
         }),
+        Instr::CopySpan { .. } => handler!(
+            Instr::CopySpan { dst, src, n },
+            |ip, fp, gas, mem, len, st| {
+                // SAFETY: both runs of `n` slots are below the frame's size
+                // (FRAME INVARIANT: the verifier's rule "a slot is below its
+                // frame's size (consecutive operands)"); `copy` allows them
+                // to overlap.
+                unsafe { std::ptr::copy(fp.add(src as usize), fp.add(dst as usize), n as usize) };
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
         Instr::GlobalGet { .. } => handler!(
             Instr::GlobalGet { dst, global },
             |ip, fp, gas, mem, len, st| {
