@@ -134,9 +134,10 @@ fn the_search_finds_a_planted_underpricing() {
         worst.ratio(),
         ops::summary(&worst.member.program.wasm, 6)
     );
-    // (About 14x with branches at 2 gas, which dilute the planted class in
-    // the loops around it.)
-    assert!(worst.ratio() > BOUND * 4.0, "{:.2}", worst.ratio());
+    // (About 14x with branches at 2 gas, 9x at 4: the branches of the loops
+    // around the planted class dilute it; a search that missed it scores
+    // about 1.)
+    assert!(worst.ratio() > BOUND * 2.5, "{:.2}", worst.ratio());
     // Planted on another class, the search follows it there.
     let outcome = run(
         5,

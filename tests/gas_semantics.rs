@@ -619,17 +619,17 @@ fn reference_count_matches_a_hand_count() {
                i32.const 3   ;; 1
                i32.mul       ;; 2
                i32.const 2   ;; 1
-               i32.div_u     ;; 4
+               i32.div_u     ;; 12
                local.set 2   ;; 1
                local.get 2   ;; 1
-               i64.extend_i32_u ;; 2
+               i64.extend_i32_u ;; 3
                local.set 1   ;; 1
                local.get 2)) ;; 1, end 0"#,
     );
     let outcome = case.check("f", &[I32(7)]);
     assert_eq!(outcome.results, vec![I32(10)]);
-    // 15 for the instructions, LOCAL_COST for each of the 2 declared locals.
-    assert_eq!(outcome.gas_used, 15 + 2 * LOCAL_COST);
+    // 24 for the instructions, LOCAL_COST for each of the 2 declared locals.
+    assert_eq!(outcome.gas_used, 24 + 2 * LOCAL_COST);
 }
 
 // ===========================================================================
@@ -1133,8 +1133,8 @@ fn trap_in_the_middle_of_a_block_charges_the_rest_of_that_block() {
 
     // div_in_loop(3): the third iteration divides by zero; the loop body's
     // block after i32.div_u:
-    //   drop (1) + local.get (1) + i32.const (1) + i32.lt_u (1) + br_if (2) = 6.
-    case.check_trap("div_in_loop", &[I32(3)], Trap::IntegerDivisionByZero, 6);
+    //   drop (1) + local.get (1) + i32.const (1) + i32.lt_u (1) + br_if (4) = 8.
+    case.check_trap("div_in_loop", &[I32(3)], Trap::IntegerDivisionByZero, 8);
     case.check("div_in_loop", &[I32(100)]);
 
     // call_divide(0): two frames on the stack at the trap. Callee: 5 as in

@@ -137,7 +137,7 @@ mod tests {
         let div = uses["i64.div_u"];
         assert_eq!(div.count, 2);
         assert_eq!(div.weighted, 1 + LOOP_WEIGHT);
-        assert_eq!(div.price, 4);
+        assert_eq!(div.price, 12);
         assert_eq!(uses["local.get"].count, 2);
     }
 }

@@ -107,8 +107,16 @@ const SIMPLE: u64 = 1;
 const MEDIUM: u64 = 2;
 /// Loads and stores: a bounds check plus the access.
 const MEMORY: u64 = 2;
-/// Division and remainder: slow in hardware, and a trap check.
-const DIVISION: u64 = 4;
+/// Division and remainder: slow in hardware, and a trap check. The
+/// hardware's latency grows with the quotient's width: a chain of
+/// dependent `i64.div_s` of `i64::MIN` by 1 (64-bit quotients; the
+/// adversarial search, seed 2027, gas-audit/corpus/division-chain.wat)
+/// took about 16 ns a division with its `local.get`, 6.0x the plain median
+/// at 4 gas; `i32.div_u` about 9 ns, 4.1x. At 10 the 64-bit chain was still
+/// 3.06x (the median had fallen to 0.49 ns per gas with branches at 4); 12
+/// puts it about 2.6x. (The calibration's `op.div`, independent divisions,
+/// was 1.9x at 4: the chain, not the division alone, is the worst case.)
+const DIVISION: u64 = 12;
 /// Population count. The baseline x86-64 target has no `popcnt`
 /// instruction, so `count_ones` is a bit-twiddling sequence of about a
 /// dozen dependent instructions. At the price of a simple operation, a
@@ -126,15 +134,28 @@ const POPCOUNT: u64 = 6;
 /// `benches/benches/search.rs`). At 2 they measured 1.3-1.4x (the plain
 /// baseline, whose loops branch, gets cheaper per gas too). (`br_table` was
 /// already 2, and its corpus case gas-audit/corpus/br-table.wat ran at
-/// 1.2x: unchanged.)
-const BRANCH: u64 = 2;
+/// 1.2x: unchanged.) The long search of seed 2027 then found the branch
+/// *taken* dearer than that: a taken `br_if` about 6.8 ns (loops of them,
+/// 4.1x), an `if` whose condition is false about 6 ns (3.7x): a taken
+/// jump costs this processor's front end more than straight-line dispatch
+/// (about 1 ns an instruction). At 4 (with the condition's `local.get`, 5
+/// gas a branch) they measure about 2.2-2.5x. (corpus case
+/// gas-audit/corpus/taken-branches.wat)
+const BRANCH: u64 = 4;
+/// `else`: the end of an `if`'s then-arm is a jump over the else-arm,
+/// charged with the then-arm (the path that takes it). At 0 (a structural
+/// marker), `if (then) (else)` with a true condition ran at 8.8 ns for its
+/// 3 gas (5.4x, seed 2027); at 2 it pays 7 with its `if` and `local.get`:
+/// about 2.3x.
+const ELSE: u64 = 2;
 /// Unconditional branch (`br`): a jump and the charge of the block it
 /// lands in, with nothing else to do, so a chain of `block br end` is one
 /// dispatched instruction per `br` and nothing more (corpus
 /// gas-audit/corpus/tiny-blocks-br.wat): 4.1x the plain median at 1, still
-/// 3.1-3.2x at 2 (criterion, `benches/benches/search.rs`). 3 is
-/// [`BRANCH`] plus the block charge it always brings.
-const BR: u64 = 3;
+/// 3.1-3.2x at 2 (criterion, `benches/benches/search.rs`); 2.3-2.55x at
+/// 3. 4, with [`BRANCH`] at 4: always taken, never dearer than a taken
+/// conditional branch.
+const BR: u64 = 4;
 /// `br_table`: where the next instruction is depends on data, so the
 /// interpreter cannot go on until three dependent loads are done (the
 /// index's slot, forwarded from the store that just wrote it; the side
@@ -162,15 +183,21 @@ const BR_TABLE: u64 = 8;
 /// found a loop of dependent `i32.eqz` at 5.2-5.6x (criterion,
 /// `benches/benches/search.rs`; 2.7-3.3 ns per `eqz`, as for the others),
 /// 2026-12-07; `eqz` followed by `br_if` or `if` is fused into one
-/// compare-and-branch and pays 1 more for it.
-const UNARY: u64 = 2;
+/// compare-and-branch and pays 1 more for it. Seed 2027 found chains of
+/// `i64.clz`/`i32.clz` at 3.6-3.7x at 2 (about 4 ns each, a dispatch and
+/// the slot's store-to-load latency): 3 puts them about 2.5x.
+const UNARY: u64 = 3;
 /// Direct call: a frame push and pop, the callee's stack prologue and the
 /// caller's height restore. Calibrated (`gasworks calibrate`,
 /// docs/gas-calibration.md): at 5, a loop of calls ran at 2.9-3.0 ns per
 /// gas against 0.84-0.96 for plain code (3.1-3.5x, flagged; about 19 ns
 /// per call and return) and recursion 1,000 deep at 2.3 ns per gas
-/// (2.8x). 12 puts both under 2x.
-const CALL: u64 = 12;
+/// (2.8x). 12 puts both under 2x. Seed 2027's search then measured a
+/// loop of calls of an empty function at 2.2-3.1x and calls with 12
+/// constant arguments into a function of 5 locals at 3.0-3.25x, against a
+/// plain median that fell to 0.49-0.55 ns per gas once branches cost 4
+/// (gas-audit/corpus/open/s2027-08, -12): 15.
+const CALL: u64 = 15;
 /// Indirect call: a call plus a table lookup and a signature check.
 /// Calibrated as [`CALL`]: at 8, 2.8 ns per gas (2.9-3.4x the plain median;
 /// about 25 ns per call); 18 puts it under 2x.
@@ -222,7 +249,7 @@ macro_rules! price {
     (mvp Block $v:ident) => { Price::fixed(FREE) };
     (mvp Loop $v:ident) => { Price::fixed(FREE) };
     (mvp If $v:ident) => { Price::fixed(BRANCH) };
-    (mvp Else $v:ident) => { Price::fixed(FREE) };
+    (mvp Else $v:ident) => { Price::fixed(ELSE) };
     (mvp End $v:ident) => { Price::fixed(FREE) };
     (mvp Br $v:ident) => { Price::fixed(BR) };
     (mvp BrIf $v:ident) => { Price::fixed(BRANCH) };
@@ -581,7 +608,7 @@ mod tests {
     fn hash_is_stable_within_a_build_and_covers_prices() {
         assert_eq!(cost_table_hash(), cost_table_hash());
         assert_eq!(cost_table_hash().len(), 64);
-        assert!(canonical_schedule().contains("i32.div_s base=4"));
+        assert!(canonical_schedule().contains("i32.div_s base=12"));
         assert!(canonical_schedule().contains("memory.grow base=50 per_unit=65536 unit=Pages"));
     }
 }

@@ -1,0 +1,23 @@
+;;    3.63x     2.000 ns/gas  gas   2000000  OutOfGas  [loop i64.clz] loop i64.clz reps=246 a=4 b=1 addr=25807 index=0 cond=0 (search: 6.36x; ops: i64.clz×1968 local.set×15 br×8 local.get×8)
+(module
+  (type $v (func))
+  (memory 1)
+  (table $t 16 funcref)
+  (global $g (mut i64) (i64.const 1))
+  (func $leaf)
+  (elem (table $t) (i32.const 0) func $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf )
+  (elem $e func $leaf)
+  (data $d "gasworks")
+  (func (export "execute")
+    (local $a32 i32) (local $b32 i32) (local $a64 i64) (local $b64 i64)
+    (local $c i32) (local $p i32) (local $i i32)
+    (local.set $a32 (i32.const 255))
+    (local.set $b32 (i32.const 1))
+    (local.set $a64 (i64.const 255))
+    (local.set $b64 (i64.const 1))
+    (local.set $c (i32.const 0))
+    (local.set $p (i32.const 25807))
+    (local.set $i (i32.const 0))
+    (loop $l
+      local.get $a64 i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz i64.clz  local.set $a64
+      br $l)))
