@@ -10,8 +10,8 @@
 ;; fix: `br_table` 2 -> 8 (BR_TABLE in vm/src/instrument/cost.rs). This
 ;; case is the finding's shape as fixed work: 16 `br_table`s an iteration,
 ;; each on a `table.size` just computed, to the end of its block.
-;; pinned-min-gas: 354001
-;; (the entry, 50,000, and 2,000 iterations of 16 x (table.size 1 +
+;; pinned-min-gas: 390001
+;; (the entry, 50,000, and 2,000 iterations of 16 x (table.size 2 +
 ;; br_table 8) and a counter: a lower bound of the charge, which the test
 ;; checks)
 (module

@@ -1,0 +1,23 @@
+;;    3.02x     1.561 ns/gas  gas   2000000  OutOfGas  [loop i64.shl] loop i64.shl reps=6 a=3 b=9 addr=3871 index=5 cond=0 (search: 4.28x; ops: local.get×56 i64.shl×48 local.set×15 br×8)
+(module
+  (type $v (func))
+  (memory 1)
+  (table $t 16 funcref)
+  (global $g (mut i64) (i64.const 1))
+  (func $leaf)
+  (elem (table $t) (i32.const 0) func $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf )
+  (elem $e func $leaf)
+  (data $d "gasworks")
+  (func (export "execute")
+    (local $a32 i32) (local $b32 i32) (local $a64 i64) (local $b64 i64)
+    (local $c i32) (local $p i32) (local $i i32)
+    (local.set $a32 (i32.const 7))
+    (local.set $b32 (i32.const -2147483648))
+    (local.set $a64 (i64.const 7))
+    (local.set $b64 (i64.const 2147483648))
+    (local.set $c (i32.const 0))
+    (local.set $p (i32.const 3871))
+    (local.set $i (i32.const 5))
+    (loop $l
+      local.get $a64 local.get $b64 i64.shl local.get $b64 i64.shl local.get $b64 i64.shl local.get $b64 i64.shl local.get $b64 i64.shl local.get $b64 i64.shl  local.set $a64
+      br $l)))
