@@ -491,7 +491,8 @@ mod tests {
     }
 
     /// Modules whose code uses every kind of operand: calls of the three
-    /// kinds (one passing on consecutive locals: a `CopySpan`), `br_table`, every bulk and table operation, globals, select,
+    /// kinds (one passing on consecutive locals: a `CopySpan`), `br_table`,
+    /// every bulk and table operation, globals, select,
     /// memory access; instrumented (metering fused) and not.
     fn modules() -> Vec<Vec<u8>> {
         let text = r#"(module
