@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
-use gasworks_host_api::{Address, BlockEnv, CallRequest, MemoryStorage, Runtime, StorageBackend};
+use gasworks_host_api::{
+    Address, BlockEnv, CallRequest, MemoryStorage, Receipt, Runtime, StorageBackend,
+};
 
 /// Gas limit of every call: far above what any case needs.
 const GAS_LIMIT: u64 = 1 << 40;
@@ -76,14 +78,19 @@ struct Chain {
 }
 
 impl Chain {
-    fn new() -> Chain {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/wasm/compute.wasm");
-        let wasm = std::fs::read(path).expect("examples/wasm/compute.wasm (examples/build.sh)");
+    /// `examples/wasm/<name>.wasm` deployed into an empty runtime and
+    /// storage.
+    fn new(name: &str) -> Chain {
+        let path = format!(
+            "{}/../examples/wasm/{name}.wasm",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let wasm = std::fs::read(&path).expect("examples/wasm (examples/build.sh)");
         let mut runtime = Runtime::new();
         let contract = Address([0xc0; 32]);
         runtime
             .deploy(contract, &wasm)
-            .expect("compute.wasm deploys");
+            .expect("the example deploys");
         Chain {
             runtime,
             storage: Arc::new(MemoryStorage::new()),
@@ -96,10 +103,26 @@ impl Chain {
         }
     }
 
-    /// Runs one call; its gas used and return data.
-    fn call(&self, input: &[u8]) -> (u64, Vec<u8>) {
+    /// The token example, initialised by [`ORIGIN`], with tokens minted to
+    /// it: the state a `transfer` needs (the writes of both calls applied).
+    fn token() -> Chain {
+        let mut chain = Chain::new("token");
+        let mut storage = MemoryStorage::new();
+        for input in [
+            encode("init", &("Token".to_string(), "TOK".to_string(), 18u8)),
+            encode("mint", &(ORIGIN, 1u128 << 100)),
+        ] {
+            chain.storage = Arc::new(storage.clone());
+            let receipt = chain.receipt(&input);
+            storage.apply(&receipt.changes);
+        }
+        chain.storage = Arc::new(storage);
+        chain
+    }
+
+    fn receipt(&self, input: &[u8]) -> Receipt {
         let request = CallRequest {
-            origin: Address([0xa1; 32]),
+            origin: ORIGIN,
             contract: self.contract,
             input: input.to_vec(),
             gas_limit: GAS_LIMIT,
@@ -109,26 +132,44 @@ impl Chain {
             .execute(&self.block, self.storage.clone(), &request)
             .expect("the in-memory storage does not fail");
         assert_eq!(receipt.trap, None, "the call succeeds: {debug:?}");
+        receipt
+    }
+
+    /// Runs one call; its gas used and return data.
+    fn call(&self, input: &[u8]) -> (u64, Vec<u8>) {
+        let receipt = self.receipt(input);
         (receipt.gas_used, receipt.return_data)
     }
 }
 
-fn bench_contracts(criterion: &mut Criterion, chain: &Chain, cases: &[Case]) {
+/// The caller of every call.
+const ORIGIN: Address = Address([0xa1; 32]);
+
+/// A method's input: its name and its arguments, borsh-encoded.
+fn encode(method: &str, args: &impl borsh::BorshSerialize) -> Vec<u8> {
+    let mut bytes = borsh::to_vec(method).expect("encodes");
+    borsh::to_writer(&mut bytes, args).expect("encodes");
+    bytes
+}
+
+fn bench_contracts(criterion: &mut Criterion, cases: &[(&Chain, Case)]) {
     let mut group = criterion.benchmark_group("contract-call");
     group.sampling_mode(SamplingMode::Flat);
-    for case in cases {
+    for (chain, case) in cases {
         group.bench_function(case.name, |b| b.iter(|| black_box(chain.call(&case.input))));
     }
     group.finish();
 }
 
-fn summary(chain: &Chain, cases: &[Case]) {
+fn summary(cases: &[(&Chain, Case)]) {
     println!();
-    println!("contract-call summary (compute.wasm through Runtime::execute; median)");
+    println!(
+        "contract-call summary (compute.wasm and token.wasm through Runtime::execute; median)"
+    );
     println!("| call | gas used | time us | ns per gas |");
     println!("|---|---:|---:|---:|");
     let mut rates = Vec::new();
-    for case in cases {
+    for (chain, case) in cases {
         let (gas, _) = chain.call(&case.input);
         let time = gasworks_benches::median_time(11, Duration::from_millis(800), || {
             chain.call(&case.input)
@@ -154,11 +195,19 @@ fn summary(chain: &Chain, cases: &[Case]) {
 }
 
 fn main() {
-    let chain = Chain::new();
-    let cases = cases();
+    let compute = Chain::new("compute");
+    let token = Chain::token();
+    let mut cases: Vec<(&Chain, Case)> = cases().into_iter().map(|case| (&compute, case)).collect();
+    cases.push((
+        &token,
+        Case {
+            name: "token-transfer",
+            input: encode("transfer", &(Address([0xb2; 32]), 1u128)),
+        },
+    ));
     // The results are the contract's own checks; here only that every
     // case runs and gives the same gas and result twice.
-    for case in &cases {
+    for (chain, case) in &cases {
         assert_eq!(
             chain.call(&case.input),
             chain.call(&case.input),
@@ -171,11 +220,11 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
-    bench_contracts(&mut criterion, &chain, &cases);
+    bench_contracts(&mut criterion, &cases);
     criterion.final_summary();
     let args: Vec<String> = std::env::args().collect();
     let has = |flag: &str| args.iter().any(|arg| arg == flag);
     if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
-        summary(&chain, &cases);
+        summary(&cases);
     }
 }
