@@ -1044,6 +1044,8 @@ fn native_stack_module() -> String {
     (type $ii (func (param i32) (result i32)))
     (type $v (func))
     (func $id (param i32) (result i32) (local.get 0))
+    (func $pair (param i32 i64 i32) (result i32)
+      (i32.add (local.get 0) (i32.add (local.get 2) (i32.wrap_i64 (local.get 1)))))
     (func $rec (param i32) (result i32)
       (call $rec (i32.add (local.get 0) (i32.const 1))))
 
@@ -1098,6 +1100,9 @@ fn native_stack_module() -> String {
         (local.set $acc (call_indirect $t (type $ii) (local.get $acc)
                           (i32.and (local.get $i) (i32.const 1))))
         (local.set $acc (call $id (local.get $acc)))
+        ;; Constant arguments: one `ConstSpan`.
+        (local.set $acc (i32.add (local.get $acc)
+                          (call $pair (i32.const 3) (i64.const -1) (i32.const 4))))
         (local.set $acc (i32.and (local.get $acc) (i32.const 0xffff)))
         (br_if $top (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
                               (local.get $n))))

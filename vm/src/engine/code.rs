@@ -307,6 +307,13 @@ macro_rules! define_instr {
             /// a call's arguments taken from its caller's parameters were
             /// one dispatched `Copy` each, at 1 gas a copy.
             CopySpan { dst: Slot, src: Slot, n: u32 },
+            /// Slots `dst..dst + n` = the module's constants
+            /// `first..first + n` (`Compiled::constants`), as one copy. The
+            /// compiler emits it for a run of constants written to
+            /// consecutive slots right before a call (its arguments): one
+            /// dispatched `Const` each, at 1 gas a constant, ran at about
+            /// 4x the plain median time per gas (docs/gas-calibration.md).
+            ConstSpan { dst: Slot, first: u32, n: u32 },
             /// `dst = if cond != 0 { a } else { b }`.
             /// (Operand slots below 65,536; else `Copy` and `SelectIfZero`.)
             Select { dst: Slot, a: u16, b: u16, cond: u16 },

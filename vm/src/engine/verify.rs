@@ -115,6 +115,8 @@ pub(crate) enum Operand {
     BrTableFirst,
     /// The number of non-default entries of a `br_table`.
     BrTableLen,
+    /// The first of `n` consecutive entries of the module's constants.
+    Constants(u32),
 }
 
 /// A mutable operand field, of one of the widths instructions use.
@@ -195,6 +197,10 @@ pub(crate) fn visit_operands(instr: &mut Instr, mut f: impl FnMut(Operand, Field
                 Instr::CopySpan { dst, src, n } => {
                     f(Slots(*n), U32(dst));
                     f(Slots(*n), U32(src));
+                }
+                Instr::ConstSpan { dst, first, n } => {
+                    f(Slots(*n), U32(dst));
+                    f(Constants(*n), U32(first));
                 }
                 Instr::Select { dst, a, b, cond } => {
                     f(Slot, U32(dst));
@@ -384,6 +390,9 @@ pub(crate) fn verify(mut code: Vec<Op>, module: &Compiled) -> Result<Code, Compi
                         table.1 = value;
                         true
                     }
+                    Operand::Constants(n) => {
+                        u64::from(value) + u64::from(n) <= count(module.constants.len())
+                    }
                 };
                 if !ok && broken.is_none() {
                     broken = Some(rule_of(operand));
@@ -464,6 +473,7 @@ fn rule_of(operand: Operand) -> &'static str {
         Operand::Elem => "an element segment index is in range",
         Operand::Signature => "a signature index is in range",
         Operand::BrTableFirst | Operand::BrTableLen => "a br_table lies inside the side table",
+        Operand::Constants(_) => "a run of constants lies inside the module's constants",
     }
 }
 
@@ -491,7 +501,8 @@ mod tests {
     }
 
     /// Modules whose code uses every kind of operand: calls of the three
-    /// kinds (one passing on consecutive locals: a `CopySpan`), `br_table`,
+    /// kinds (one passing on consecutive locals: a `CopySpan`; one on
+    /// constants: a `ConstSpan`), `br_table`,
     /// every bulk and table operation, globals, select,
     /// memory access; instrumented (metering fused) and not.
     fn modules() -> Vec<Vec<u8>> {
@@ -516,6 +527,7 @@ mod tests {
                 (i32.and (local.get $i) (i32.const 1))))
               (drop (call $h (local.get $i)))
               (drop (call $sum (local.get $n) (local.get $i)))
+              (drop (call $sum (i32.const 5) (i32.const 6)))
               (i64.store (i32.and (local.get $i) (i32.const 1023)) (local.get $acc))
               (local.set $acc (i64.add (local.get $acc) (i64.load offset=8 (i32.const 0))))
               (global.set $g (select (global.get $g) (local.get $acc) (local.get $i)))
@@ -603,6 +615,7 @@ mod tests {
             Operand::Elem => beyond(module.elements.len()),
             Operand::Signature => beyond(module.signatures.len()),
             Operand::BrTableFirst | Operand::BrTableLen => beyond(module.br_tables.len()),
+            Operand::Constants(_) => beyond(module.constants.len()),
         }
     }
 
@@ -666,6 +679,9 @@ mod tests {
                         if let Instr::CopySpan { .. } = code[pc] {
                             *broken.entry("CopySpan".into()).or_default() += 1;
                         }
+                        if let Instr::ConstSpan { .. } = code[pc] {
+                            *broken.entry("ConstSpan".into()).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -715,6 +731,8 @@ mod tests {
             "BrTableFirst",
             "BrTableLen",
             "CopySpan",
+            "ConstSpan",
+            "Constants(2)",
             "falls through",
             "br_table entry",
         ];

@@ -128,6 +128,9 @@ pub(crate) struct Compiled {
     /// The code, verified and lowered ([`verify`]): what runs.
     pub code: Code,
     pub br_tables: Vec<u32>,
+    /// The values of every [`Instr::ConstSpan`](super::code::Instr), each
+    /// span's consecutive.
+    pub constants: Vec<u64>,
     pub signatures: Vec<Signature>,
     pub imports: Vec<Import>,
     pub functions: Vec<Function>,

@@ -38,6 +38,7 @@ pub(crate) fn translate(wasm: &[u8]) -> Result<(Compiled, Vec<Op>), CompileError
     let mut compiled = Compiled {
         code: Code::default(),
         br_tables: Vec::new(),
+        constants: Vec::new(),
         signatures: Vec::new(),
         imports: Vec::new(),
         functions: Vec::new(),

@@ -9,6 +9,8 @@
 //! - A constant right operand becomes the immediate of the binary
 //!   instruction that reads it (`I32AddImm`...), and `local.set` of a value
 //!   just computed makes its instruction write the local directly.
+//! - Constants written to consecutive slots just before a call (its
+//!   arguments) become one [`Instr::ConstSpan`].
 //!
 //! No fusion reaches across a label (the last instruction counts only when
 //! no branch can arrive between it and the operator): what runs is the same
@@ -54,6 +56,40 @@ impl Translator<'_> {
         let imm = immediate(value)?;
         self.code.pop();
         Some(imm)
+    }
+
+    /// Before a call: the constants just written to consecutive slots (no
+    /// label between them) become one [`Instr::ConstSpan`], their values
+    /// appended to the module's constants. Only the run that ends the code
+    /// so far: the call comes next, so no later fusion looks for a
+    /// `Const` among them.
+    pub(super) fn fuse_constant_run(&mut self) {
+        let mut start = self.pc();
+        while start > self.label_pc.max(self.entry)
+            && let Instr::Const { dst, .. } = self.code[start - 1].instr()
+            && (start == self.pc()
+                || matches!(self.code[start].instr(), Instr::Const { dst: next, .. } if next == dst + 1))
+        {
+            start -= 1;
+        }
+        let n = self.pc() - start;
+        if n < 2 {
+            return;
+        }
+        let Instr::Const { dst, .. } = self.code[start].instr() else {
+            return;
+        };
+        let first = self.out.constants.len() as u32;
+        for op in self.code.drain(start..) {
+            if let Instr::Const { value, .. } = op.instr() {
+                self.out.constants.push(value);
+            }
+        }
+        self.emit(Instr::ConstSpan {
+            dst,
+            first,
+            n: n as u32,
+        });
     }
 
     /// `local.set local` of the value in `src` (the slot just above the

@@ -419,6 +419,7 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         let (params, results) = self.function_arity(function);
+        self.fuse_constant_run();
         self.materialize_all();
         let base = self.slot(self.height() - params);
         if function < imported {

@@ -32,6 +32,25 @@ pub(super) fn handler_of(instr: &Instr) -> Option<Handler> {
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
+        Instr::ConstSpan { .. } => handler!(
+            Instr::ConstSpan { dst, first, n },
+            |ip, fp, gas, mem, len, st| {
+                // SAFETY: the `n` slots from `dst` are below the frame's
+                // size and the `n` constants from `first` inside the
+                // module's (FRAME INVARIANT; the verifier's rules "a slot
+                // is below its frame's size (consecutive operands)" and "a
+                // run of constants lies inside the module's constants");
+                // the constants are not in the value stack.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        st.compiled.constants.as_ptr().add(first as usize),
+                        fp.add(dst as usize),
+                        n as usize,
+                    )
+                };
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
         Instr::GlobalGet { .. } => handler!(
             Instr::GlobalGet { dst, global },
             |ip, fp, gas, mem, len, st| {
