@@ -1094,8 +1094,12 @@ fn native_stack_module() -> String {
                               (local.get $n))))
       (i32.add (local.get $acc) (i32.load (i32.const 16))))
 
-    (func (export "calls") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (func (export "calls") (param $n i32) (result i32) (local $i i32) (local $acc i32) (local $t i32)
       (loop $top
+        ;; Two `local.set`s of locals in a row: one `Copy2`, in order ($t
+        ;; holds the last iteration's $acc until the first copy).
+        (local.set $acc (i32.add (local.get $acc) (local.get $t)))
+        (local.set $t (local.get $acc)) (local.set $acc (local.get $t))
         (local.set $acc (call $h (local.get $acc)))
         (local.set $acc (call_indirect $t (type $ii) (local.get $acc)
                           (i32.and (local.get $i) (i32.const 1))))

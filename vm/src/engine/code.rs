@@ -314,6 +314,13 @@ macro_rules! define_instr {
             /// dispatched `Const` each, at 1 gas a constant, ran at about
             /// 4x the plain median time per gas (docs/gas-calibration.md).
             ConstSpan { dst: Slot, first: u32, n: u32 },
+            /// `dst = src`, then `dst2 = src2`: two `local.set`s of locals
+            /// in a row, each of a value in a slot (slots below 65,536;
+            /// else two `Copy`s). A `local.get` into a `local.set` costs 2
+            /// gas and was one dispatched `Copy`: about 3.5x the plain
+            /// median time per gas in a loop of them
+            /// (docs/gas-calibration.md).
+            Copy2 { dst: u16, src: u16, dst2: u16, src2: u16 },
             /// `dst = if cond != 0 { a } else { b }`.
             /// (Operand slots below 65,536; else `Copy` and `SelectIfZero`.)
             Select { dst: Slot, a: u16, b: u16, cond: u16 },

@@ -198,6 +198,17 @@ pub(crate) fn visit_operands(instr: &mut Instr, mut f: impl FnMut(Operand, Field
                     f(Slots(*n), U32(dst));
                     f(Slots(*n), U32(src));
                 }
+                Instr::Copy2 {
+                    dst,
+                    src,
+                    dst2,
+                    src2,
+                } => {
+                    f(Slot, U16(dst));
+                    f(Slot, U16(src));
+                    f(Slot, U16(dst2));
+                    f(Slot, U16(src2));
+                }
                 Instr::ConstSpan { dst, first, n } => {
                     f(Slots(*n), U32(dst));
                     f(Constants(*n), U32(first));
@@ -502,7 +513,8 @@ mod tests {
 
     /// Modules whose code uses every kind of operand: calls of the three
     /// kinds (one passing on consecutive locals: a `CopySpan`; one on
-    /// constants: a `ConstSpan`), `br_table`,
+    /// constants: a `ConstSpan`), two `local.set`s of locals in a row (a
+    /// `Copy2`), `br_table`,
     /// every bulk and table operation, globals, select,
     /// memory access; instrumented (metering fused) and not.
     fn modules() -> Vec<Vec<u8>> {
@@ -528,6 +540,7 @@ mod tests {
               (drop (call $h (local.get $i)))
               (drop (call $sum (local.get $n) (local.get $i)))
               (drop (call $sum (i32.const 5) (i32.const 6)))
+              (local.set $i (local.get $n)) (local.set $n (local.get $i))
               (i64.store (i32.and (local.get $i) (i32.const 1023)) (local.get $acc))
               (local.set $acc (i64.add (local.get $acc) (i64.load offset=8 (i32.const 0))))
               (global.set $g (select (global.get $g) (local.get $acc) (local.get $i)))
@@ -682,6 +695,9 @@ mod tests {
                         if let Instr::ConstSpan { .. } = code[pc] {
                             *broken.entry("ConstSpan".into()).or_default() += 1;
                         }
+                        if let Instr::Copy2 { .. } = code[pc] {
+                            *broken.entry("Copy2".into()).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -733,6 +749,7 @@ mod tests {
             "CopySpan",
             "ConstSpan",
             "Constants(2)",
+            "Copy2",
             "falls through",
             "br_table entry",
         ];

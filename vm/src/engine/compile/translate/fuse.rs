@@ -10,7 +10,8 @@
 //!   instruction that reads it (`I32AddImm`...), and `local.set` of a value
 //!   just computed makes its instruction write the local directly.
 //! - Constants written to consecutive slots just before a call (its
-//!   arguments) become one [`Instr::ConstSpan`].
+//!   arguments) become one [`Instr::ConstSpan`], and two `local.set`s of
+//!   locals in a row one [`Instr::Copy2`].
 //!
 //! No fusion reaches across a label (the last instruction counts only when
 //! no branch can arrive between it and the operator): what runs is the same
@@ -90,6 +91,36 @@ impl Translator<'_> {
             first,
             n: n as u32,
         });
+    }
+
+    /// `local.set local` of the value in `src`, as a copy: fused with the
+    /// last instruction into one [`Instr::Copy2`] when that is the copy of
+    /// another `local.set` (its target a local) and all four slots fit 16
+    /// bits. (No other fusion looks for a `Copy`; `retarget` looks for a
+    /// result in a stack slot, never a local.)
+    pub(super) fn emit_local_set(&mut self, local: u32, src: Slot) {
+        if let Some(Instr::Copy {
+            dst: first_dst,
+            src: first_src,
+        }) = self.last_instruction().copied()
+            && first_dst < self.locals
+            && let (Ok(dst), Ok(src), Ok(dst2), Ok(src2)) = (
+                u16::try_from(first_dst),
+                u16::try_from(first_src),
+                u16::try_from(local),
+                u16::try_from(src),
+            )
+        {
+            self.code.pop();
+            self.emit(Instr::Copy2 {
+                dst,
+                src,
+                dst2,
+                src2,
+            });
+            return;
+        }
+        self.emit(Instr::Copy { dst: local, src });
     }
 
     /// `local.set local` of the value in `src` (the slot just above the

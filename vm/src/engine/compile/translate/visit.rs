@@ -589,10 +589,7 @@ impl<'a> VisitOperator<'a> for Translator<'_> {
         }
         self.materialize_local(local_index, self.height());
         if src != local_index {
-            self.emit(Instr::Copy {
-                dst: local_index,
-                src,
-            });
+            self.emit_local_set(local_index, src);
         }
         Ok(())
     }

@@ -32,6 +32,19 @@ pub(super) fn handler_of(instr: &Instr) -> Option<Handler> {
                 next!(step!(ip), fp, gas, mem, len, st)
             }
         ),
+        Instr::Copy2 { .. } => handler!(
+            Instr::Copy2 {
+                dst,
+                src,
+                dst2,
+                src2
+            },
+            |ip, fp, gas, mem, len, st| {
+                set!(fp, dst, get!(fp, src));
+                set!(fp, dst2, get!(fp, src2));
+                next!(step!(ip), fp, gas, mem, len, st)
+            }
+        ),
         Instr::ConstSpan { .. } => handler!(
             Instr::ConstSpan { dst, first, n },
             |ip, fp, gas, mem, len, st| {
