@@ -1,0 +1,23 @@
+;;    3.38x     1.876 ns/gas  gas   2000000  OutOfGas  [loop i64.shr_s] loop i64.shr_s reps=6 a=1 b=6 addr=20007 index=0 cond=0 (search: 5.44x; ops: local.get×56 i64.shr_s×48 local.set×15 br×8)
+(module
+  (type $v (func))
+  (memory 1)
+  (table $t 16 funcref)
+  (global $g (mut i64) (i64.const 1))
+  (func $leaf)
+  (elem (table $t) (i32.const 0) func $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf $leaf )
+  (elem $e func $leaf)
+  (data $d "gasworks")
+  (func (export "execute")
+    (local $a32 i32) (local $b32 i32) (local $a64 i64) (local $b64 i64)
+    (local $c i32) (local $p i32) (local $i i32)
+    (local.set $a32 (i32.const 1))
+    (local.set $b32 (i32.const 0))
+    (local.set $a64 (i64.const 1))
+    (local.set $b64 (i64.const -9223372036854775808))
+    (local.set $c (i32.const 0))
+    (local.set $p (i32.const 20007))
+    (local.set $i (i32.const 0))
+    (loop $l
+      local.get $a64 local.get $b64 i64.shr_s local.get $b64 i64.shr_s local.get $b64 i64.shr_s local.get $b64 i64.shr_s local.get $b64 i64.shr_s local.get $b64 i64.shr_s  local.set $a64
+      br $l)))
