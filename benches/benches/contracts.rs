@@ -1,12 +1,13 @@
-//! Contract calls through the whole stack: the example contract
-//! `examples/wasm/compute.wasm` (built with the SDK, committed) deployed in
-//! the host API's `Runtime` and called with borsh-encoded input, as a
-//! transaction would be: instantiation, the entry charge, method dispatch,
-//! the computation, host calls, return data.
+//! Contract calls through the whole stack: the example contracts
+//! `examples/wasm/compute.wasm` and `token.wasm` (built with the SDK,
+//! committed) deployed in the host API's `Runtime` and called with
+//! borsh-encoded input, as a transaction would be: instantiation, the entry
+//! charge, method dispatch, the computation, host calls, return data.
 //!
 //! Cases: `primes` (a sieve in wasm), `sha256_wasm` and `sha256_host` (the
-//! same hash chain computed in wasm and through the host's `sha256`), and
-//! `sort`. For each, the time of one call and the gas it uses, and their
+//! same hash chain computed in wasm and through the host's `sha256`),
+//! `sort`, and the token's `transfer(to, 1)` to a new holder (the node
+//! benchmark's transaction without the node). For each, the time of one call and the gas it uses, and their
 //! ratio (nanoseconds per gas unit): if prices matched costs, every case
 //! would take about the same time per gas unit. The pair `sha256_wasm` /
 //! `sha256_host` shows how the host function's price compares with the
@@ -23,6 +24,7 @@ use criterion::{Criterion, SamplingMode};
 use gasworks_host_api::{
     Address, BlockEnv, CallRequest, MemoryStorage, Receipt, Runtime, StorageBackend,
 };
+use gasworks_node_sim::generate::call_input;
 
 /// Gas limit of every call: far above what any case needs.
 const GAS_LIMIT: u64 = 1 << 40;
@@ -35,36 +37,22 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let data: Vec<u8> = (0..1024u32).map(|i| (i * 7 + 3) as u8).collect();
-    let input = |method: &str, args: &dyn Fn(&mut Vec<u8>)| {
-        let mut bytes = Vec::new();
-        borsh::to_writer(&mut bytes, method).expect("encodes");
-        args(&mut bytes);
-        bytes
-    };
     vec![
         Case {
             name: "primes-200k",
-            input: input("primes", &|b| {
-                borsh::to_writer(b, &(200_000u32,)).expect("encodes")
-            }),
+            input: call_input("primes", &(200_000u32,)),
         },
         Case {
             name: "sha256_wasm-1KiB-x200",
-            input: input("sha256_wasm", &|b| {
-                borsh::to_writer(b, &(data.clone(), 200u32)).expect("encodes")
-            }),
+            input: call_input("sha256_wasm", &(data.clone(), 200u32)),
         },
         Case {
             name: "sha256_host-1KiB-x200",
-            input: input("sha256_host", &|b| {
-                borsh::to_writer(b, &(data.clone(), 200u32)).expect("encodes")
-            }),
+            input: call_input("sha256_host", &(data, 200u32)),
         },
         Case {
             name: "sort-20k",
-            input: input("sort", &|b| {
-                borsh::to_writer(b, &(20_000u32, 7u64)).expect("encodes")
-            }),
+            input: call_input("sort", &(20_000u32, 7u64)),
         },
     ]
 }
@@ -109,8 +97,8 @@ impl Chain {
         let mut chain = Chain::new("token");
         let mut storage = MemoryStorage::new();
         for input in [
-            encode("init", &("Token".to_string(), "TOK".to_string(), 18u8)),
-            encode("mint", &(ORIGIN, 1u128 << 100)),
+            call_input("init", &("Token".to_string(), "TOK".to_string(), 18u8)),
+            call_input("mint", &(ORIGIN, 1u128 << 100)),
         ] {
             chain.storage = Arc::new(storage.clone());
             let receipt = chain.receipt(&input);
@@ -144,13 +132,6 @@ impl Chain {
 
 /// The caller of every call.
 const ORIGIN: Address = Address([0xa1; 32]);
-
-/// A method's input: its name and its arguments, borsh-encoded.
-fn encode(method: &str, args: &impl borsh::BorshSerialize) -> Vec<u8> {
-    let mut bytes = borsh::to_vec(method).expect("encodes");
-    borsh::to_writer(&mut bytes, args).expect("encodes");
-    bytes
-}
 
 fn bench_contracts(criterion: &mut Criterion, cases: &[(&Chain, Case)]) {
     let mut group = criterion.benchmark_group("contract-call");
@@ -202,7 +183,7 @@ fn main() {
         &token,
         Case {
             name: "token-transfer",
-            input: encode("transfer", &(Address([0xb2; 32]), 1u128)),
+            input: call_input("transfer", &(Address([0xb2; 32]), 1u128)),
         },
     ));
     // The results are the contract's own checks; here only that every
