@@ -50,8 +50,15 @@
 //! `GASWORKS_NODE_BENCH_TREE_CACHE_DEPTH=0` the store's tree cache depth
 //! (default: the node's, `RocksOptions::default()`);
 //! `GASWORKS_NODE_BENCH_UNIVERSAL=1` universal compaction,
-//! `GASWORKS_NODE_BENCH_WRITE_BUFFER_MB` the write buffer's size and
-//! `GASWORKS_NODE_BENCH_BLOOM_BITS` the Bloom filters' bits per key (0: none).
+//! `GASWORKS_NODE_BENCH_WRITE_BUFFER_MB` the write buffer's size,
+//! `GASWORKS_NODE_BENCH_STATE_WRITE_BUFFER_MB` the state and preimage
+//! column families' own,
+//! `GASWORKS_NODE_BENCH_BLOOM_BITS` the Bloom filters' bits per key (0: none);
+//! `GASWORKS_NODE_BENCH_STEADY=50,8` eight windows of 50 pipelined
+//! blocks before the groups, one line each (the steady state);
+//! `GASWORKS_NODE_BENCH_MEASURE_SECS` criterion's measurement time per
+//! group (default 6 s at 10^6 accounts, 4 below: about 50 blocks; more
+//! for RocksDB's steady state of flushes and compactions).
 
 use std::hint::black_box;
 use std::ops::Bound;
@@ -236,6 +243,9 @@ fn rocks_options() -> RocksOptions {
     }
     if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_WRITE_BUFFER_MB") {
         options.write_buffer_bytes = megabytes << 20;
+    }
+    if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_STATE_WRITE_BUFFER_MB") {
+        options.state_write_buffer_bytes = megabytes << 20;
     }
     if let Some(bits) = number("GASWORKS_NODE_BENCH_BLOOM_BITS") {
         options.bloom_filter_bits = bits;
@@ -724,6 +734,46 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// With `GASWORKS_NODE_BENCH_STEADY=W,N`: `N` windows of `W` pipelined
+/// blocks each, one line per window (median ms per block, CPU ms per
+/// block, MB written to storage per block), before the groups: how the
+/// node's speed moves as RocksDB's memtables fill, flush and compact over
+/// hundreds of blocks, which criterion's ~50 blocks do not reach.
+fn steady_state(node: &mut Node, accounts: usize) {
+    let Some((window, windows)) = std::env::var("GASWORKS_NODE_BENCH_STEADY")
+        .ok()
+        .and_then(|v| {
+            let (w, n) = v.split_once(',')?;
+            Some((w.parse::<u64>().ok()?, n.parse::<usize>().ok()?))
+        })
+    else {
+        return;
+    };
+    eprintln!("steady state at {accounts} accounts, windows of {window} pipelined blocks");
+    eprintln!(
+        "| blocks | ms per block (median) | transfers/s | CPU ms per block | MB written per block |"
+    );
+    eprintln!("|---:|---:|---:|---:|---:|");
+    let mut done = 0;
+    for _ in 0..windows {
+        node.pipelined_times.clear();
+        node.pipelined_cpu = Duration::ZERO;
+        let written = storage_written();
+        node.pipelined(window);
+        done += window;
+        let per_block = median(node.pipelined_times.clone());
+        eprintln!(
+            "| {done} | {:.1} | {:.0} | {:.1} | {:.1} |",
+            ms(per_block),
+            BLOCK_TXS as f64 / per_block.as_secs_f64(),
+            ms(node.pipelined_cpu) / window as f64,
+            storage_written().saturating_sub(written) as f64 / window as f64 / 1e6,
+        );
+    }
+    node.pipelined_times.clear();
+    node.pipelined_cpu = Duration::ZERO;
+}
+
 fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> Vec<SizeResult> {
     let mut results = Vec::new();
     let mut group = criterion.benchmark_group("node-transfers");
@@ -740,14 +790,21 @@ fn bench_transfers(criterion: &mut Criterion, sizes: &[usize], smoke: bool) -> V
             SENDERS,
             node.deploy_time.as_secs_f64()
         );
+        steady_state(&mut node, accounts);
         let setup_bytes = dir_bytes(&node.scratch.0);
         let setup_height = node.chain.head().height;
         let setup_written = storage_written();
-        let (warm_up, measure) = if accounts >= 1_000_000 {
+        let (warm_up, mut measure) = if accounts >= 1_000_000 {
             (Duration::from_secs(2), Duration::from_secs(6))
         } else {
             (Duration::from_secs(1), Duration::from_secs(4))
         };
+        if let Some(secs) = std::env::var("GASWORKS_NODE_BENCH_MEASURE_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            measure = Duration::from_secs(secs);
+        }
         group.warm_up_time(warm_up);
         group.measurement_time(measure);
         group.bench_function(BenchmarkId::from_parameter(accounts), |b| {

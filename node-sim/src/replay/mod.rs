@@ -126,6 +126,7 @@ pub fn standard_nodes(nodes: usize, blocks: u64) -> Vec<NodeSpec> {
                             block_cache_bytes: 1 << 20,
                             universal_compaction: true,
                             write_buffer_bytes: 1 << 20,
+                            state_write_buffer_bytes: 512 << 10,
                             bloom_filter_bits: 0,
                             tree_cache_depth: 0,
                             batched_tree_updates: false,

@@ -89,6 +89,19 @@ pub struct RocksOptions {
     /// RocksDB's default, 64 MiB). All column families' memtables together
     /// are held to twice this size (RocksDB then flushes the largest).
     pub write_buffer_bytes: usize,
+    /// Write buffer size in bytes of the column families written at
+    /// random keys, the flat state and the key preimages (0: as
+    /// `write_buffer_bytes`). Each block inserts about 3,000 keys into
+    /// each at random places, and execution reads the state; in a memtable
+    /// of a million entries (the genesis of 10^6 accounts and a few
+    /// hundred blocks) every insert and every read walks a skip list of
+    /// about 20 levels, each a cache miss. Small memtables flush often
+    /// into tables that Bloom filters and the block cache serve instead.
+    /// Measured over 400 blocks at 10^6 accounts (docs/performance.md,
+    /// "The steady state"): 16 MiB gave 153.7-157.1 ms and 284-292 ms of
+    /// CPU per block, 8 MiB 157.0 / 287, 32 MiB 160-164 / 301-312, 64 MiB
+    /// 178 / 319, 256 MiB (the other families' size) 190-198 / 348-358.
+    pub state_write_buffer_bytes: usize,
     /// Bits per key of each table file's Bloom filter (0: none). A point
     /// read (a tree node, an account) then skips the files that cannot
     /// hold its key instead of searching each one's index.
@@ -122,6 +135,7 @@ impl Default for RocksOptions {
             // Measured at 10^6 accounts (docs/performance.md): 9.5 MB
             // written to disk per block against 18.4 with 64 MiB.
             write_buffer_bytes: 256 << 20,
+            state_write_buffer_bytes: 16 << 20,
             bloom_filter_bits: 10,
             tree_cache_depth: 5,
             batched_tree_updates: true,
@@ -220,6 +234,16 @@ fn encode<T: borsh::BorshSerialize>(value: &T) -> Vec<u8> {
     borsh::to_vec(value).unwrap_or_default()
 }
 
+/// A column family's options: the database's, with the state and
+/// preimage families' own write buffer size.
+fn cf_options(name: &str, db_options: &Options, options: RocksOptions) -> Options {
+    let mut cf = db_options.clone();
+    if (name == STATE || name == PREIMAGES) && options.state_write_buffer_bytes > 0 {
+        cf.set_write_buffer_size(options.state_write_buffer_bytes);
+    }
+    cf
+}
+
 /// RocksDB options for a node's own tuning; never create anything (a new
 /// data directory is made by [`create_atomically`]).
 fn db_options(options: RocksOptions) -> Options {
@@ -253,7 +277,11 @@ fn db_options(options: RocksOptions) -> Options {
 /// can use. So the database is made in a sibling directory and renamed
 /// into place, which replaces the empty or missing `path` in one step;
 /// leftovers of an earlier, interrupted creation are removed first.
-fn create_atomically(path: &Path, options: &Options) -> Result<(), StoreError> {
+fn create_atomically(
+    path: &Path,
+    options: &Options,
+    rocks: RocksOptions,
+) -> Result<(), StoreError> {
     let io = |what: &str, error: std::io::Error| {
         StoreError::Database(format!("{what} {}: {error}", path.display()))
     };
@@ -276,7 +304,7 @@ fn create_atomically(path: &Path, options: &Options) -> Result<(), StoreError> {
         create.create_missing_column_families(true);
         let descriptors = COLUMN_FAMILIES
             .iter()
-            .map(|cf| ColumnFamilyDescriptor::new(*cf, options.clone()));
+            .map(|cf| ColumnFamilyDescriptor::new(*cf, cf_options(cf, options, rocks)));
         let db = DB::open_cf_descriptors(&create, &staging, descriptors).map_err(db_error)?;
         let meta = db
             .cf_handle(META)
@@ -358,11 +386,11 @@ impl RocksStore {
         }
         let db_options = db_options(options);
         if fresh {
-            create_atomically(path, &db_options)?;
+            create_atomically(path, &db_options, options)?;
         }
         let descriptors = COLUMN_FAMILIES
             .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, db_options.clone()));
+            .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(name, &db_options, options)));
         let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(db_error)?;
         let store = RocksStore {
             db,
