@@ -52,7 +52,8 @@
 //! `GASWORKS_NODE_BENCH_UNIVERSAL=1` universal compaction,
 //! `GASWORKS_NODE_BENCH_WRITE_BUFFER_MB` the write buffer's size,
 //! `GASWORKS_NODE_BENCH_STATE_WRITE_BUFFER_MB` the state and preimage
-//! column families' own,
+//! column families' own, `GASWORKS_NODE_BENCH_BLOCK_CACHE_MB` the block
+//! cache's size,
 //! `GASWORKS_NODE_BENCH_BLOOM_BITS` the Bloom filters' bits per key (0: none);
 //! `GASWORKS_NODE_BENCH_STEADY=50,8` eight windows of 50 pipelined
 //! blocks before the groups, one line each (the steady state);
@@ -243,6 +244,9 @@ fn rocks_options() -> RocksOptions {
     }
     if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_WRITE_BUFFER_MB") {
         options.write_buffer_bytes = megabytes << 20;
+    }
+    if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_BLOCK_CACHE_MB") {
+        options.block_cache_bytes = megabytes << 20;
     }
     if let Some(megabytes) = number::<usize>("GASWORKS_NODE_BENCH_STATE_WRITE_BUFFER_MB") {
         options.state_write_buffer_bytes = megabytes << 20;

@@ -27,7 +27,9 @@
 //! served at the head only; tree nodes that became stale more than
 //! [`KEEP_VERSIONS`] blocks ago are deleted in the same batch.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -107,7 +109,8 @@ pub struct RocksOptions {
     /// hold its key instead of searching each one's index.
     pub bloom_filter_bits: u8,
     /// Tree levels kept decoded in memory across blocks ([`TreeCache`]):
-    /// nodes whose path has at most this many nibbles (0: none). Level d
+    /// nodes whose path has at most this many nibbles (0: none; at most
+    /// 15, deeper is read as 15). Level d
     /// holds up to 16^d nodes, of up to about 1 KiB each when internal.
     /// The default, 5, bounds the cache at about 1.1 million nodes (about
     /// 1.1 GiB once level 5 is all internal nodes, beyond about 10^7
@@ -153,12 +156,68 @@ impl Default for RocksOptions {
 /// by each commit's new nodes (never by `prepare`, whose nodes may never be
 /// committed), and bounded by the number of paths of at most `depth`
 /// nibbles; a path's older nodes are replaced, not kept.
+///
+/// Paths are keyed packed into a `u64` ([`packed_path`]), hashed by
+/// [`PathHasher`]: with jmt's `NibblePath` as the key, every probe of a
+/// table of a million paths compared heap-allocated byte vectors, and a
+/// commit's insertions took 13% of the commit's CPU (docs/performance.md,
+/// "The steady state"). Nothing iterates the table, so its order never
+/// matters.
 struct TreeCache {
     depth: usize,
-    nodes: Mutex<HashMap<NibblePath, (Version, Node)>>,
+    nodes: Mutex<HashMap<u64, (Version, Node), BuildHasherDefault<PathHasher>>>,
     /// Tree node reads answered from memory and from the database.
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+/// The deepest level [`TreeCache`] can hold: paths of up to 15 nibbles
+/// pack into a `u64` with their length.
+const MAX_CACHED_NIBBLES: usize = 15;
+
+/// A path of at most [`MAX_CACHED_NIBBLES`] nibbles as one `u64`: its
+/// nibbles from the high end, its length in the low four bits (so "1" and
+/// "10" differ).
+fn packed_path(path: &NibblePath) -> Option<u64> {
+    let nibbles = path.num_nibbles();
+    if nibbles > MAX_CACHED_NIBBLES {
+        return None;
+    }
+    let mut packed = 0u64;
+    for (index, nibble) in path.nibbles().enumerate() {
+        packed |= u64::from(u8::from(nibble)) << (60 - 4 * index);
+    }
+    // At most 15: fits the low four bits, which no nibble reaches.
+    Some(packed | nibbles as u64)
+}
+
+/// The hasher of [`TreeCache`]'s packed paths: SplitMix64's finaliser,
+/// which spreads every input bit over the whole hash (hashbrown picks
+/// buckets from the low bits, where a packed path keeps only its length
+/// and its deepest nibbles). Keys are fixed paths, not chosen by anyone
+/// per run, and a table of at most 16^depth of them.
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the key is a u64); any other input
+        // still hashes, byte by byte.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 /// How many tree-node reads the store has answered from memory and how
@@ -174,38 +233,50 @@ pub struct TreeReads {
 impl TreeCache {
     fn new(depth: u8) -> TreeCache {
         TreeCache {
-            depth: usize::from(depth),
-            nodes: Mutex::new(HashMap::new()),
+            depth: usize::from(depth).min(MAX_CACHED_NIBBLES),
+            nodes: Mutex::new(HashMap::default()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
-    fn covers(&self, key: &NodeKey) -> bool {
-        key.nibble_path().num_nibbles() <= self.depth && self.depth > 0
+    /// `key`'s packed path when the cache covers it.
+    fn slot(&self, key: &NodeKey) -> Option<u64> {
+        if key.nibble_path().num_nibbles() > self.depth {
+            return None;
+        }
+        packed_path(key.nibble_path())
     }
 
     fn get(&self, key: &NodeKey) -> Option<Node> {
-        if !self.covers(key) {
-            return None;
-        }
+        let slot = self.slot(key)?;
         let nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-        match nodes.get(key.nibble_path()) {
+        match nodes.get(&slot) {
             Some((version, node)) if *version == key.version() => Some(node.clone()),
             _ => None,
         }
     }
 
-    /// Remembers `node` as `key`'s, unless a newer node of its path is known.
-    fn insert(&self, key: &NodeKey, node: &Node) {
-        if !self.covers(key) {
+    /// Remembers each node as its key's, unless a newer node of its path
+    /// is known; one lock for all of them.
+    fn insert<'a>(&self, nodes: impl IntoIterator<Item = (&'a NodeKey, &'a Node)>) {
+        if self.depth == 0 {
             return;
         }
-        let mut nodes = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
-        match nodes.get(key.nibble_path()) {
-            Some((version, _)) if *version >= key.version() => {}
-            _ => {
-                nodes.insert(key.nibble_path().clone(), (key.version(), node.clone()));
+        let mut cached = self.nodes.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, node) in nodes {
+            let Some(slot) = self.slot(key) else {
+                continue;
+            };
+            match cached.entry(slot) {
+                Entry::Occupied(mut entry) => {
+                    if entry.get().0 < key.version() {
+                        entry.insert((key.version(), node.clone()));
+                    }
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert((key.version(), node.clone()));
+                }
             }
         }
     }
@@ -582,7 +653,7 @@ impl TreeReader for RocksStore {
         match self.get_cf(NODES, &node_db_key(node_key))? {
             Some(bytes) => {
                 let node: Node = decode(&bytes, "tree node")?;
-                self.tree_cache.insert(node_key, &node);
+                self.tree_cache.insert([(node_key, &node)]);
                 Ok(Some(node))
             }
             None => Ok(None),
@@ -690,9 +761,7 @@ impl StateStore for RocksStore {
         self.db.write_opt(batch, &write).map_err(db_error)?;
         // Durable: the block's nodes may now be served from memory, and
         // from RocksDB when not staged.
-        for (node_key, node) in tree.node_batch.nodes() {
-            self.tree_cache.insert(node_key, node);
-        }
+        self.tree_cache.insert(tree.node_batch.nodes());
         let mut staged = self.staged.write().unwrap_or_else(|e| e.into_inner());
         if staged.as_ref().is_some_and(|s| Arc::ptr_eq(s, &tree)) {
             *staged = None;
@@ -755,5 +824,61 @@ impl StateStore for RocksStore {
             root: head.state_root,
             proof: encode(&proof),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// jmt names no public `Nibble` type; `NibblePath` collects the one
+    /// type it is made of, which `u8` converts into.
+    fn path(nibbles: &[u8]) -> NibblePath {
+        nibbles.iter().map(|&n| n.into()).collect()
+    }
+
+    /// Every path of up to three nibbles packs to its own `u64` (lengths
+    /// told apart: "", "0", "00" and "000" differ), and paths past 15
+    /// nibbles are not packed.
+    #[test]
+    fn packed_paths_are_distinct() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut count = 0;
+        for len in 0..=3usize {
+            for value in 0..16u32.pow(len as u32) {
+                let nibbles: Vec<u8> = (0..len)
+                    .map(|i| ((value >> (4 * (len - 1 - i))) & 15) as u8)
+                    .collect();
+                assert!(seen.insert(packed_path(&path(&nibbles)).expect("packs")));
+                count += 1;
+            }
+        }
+        assert_eq!(seen.len(), count);
+        assert_eq!(packed_path(&path(&[15; 15])), Some(u64::MAX));
+        assert_eq!(packed_path(&path(&[0; 16])), None);
+    }
+
+    /// The cache answers only for the exact version it holds, keeps the
+    /// newest node of a path, and covers no deeper than its depth.
+    #[test]
+    fn the_tree_cache_answers_exact_versions_only() {
+        let cache = TreeCache::new(2);
+        let leaf = |byte: u8| {
+            Node::Leaf(LeafNode::new(
+                KeyHash([byte; 32]),
+                jmt::ValueHash([byte; 32]),
+            ))
+        };
+        let at = |version: Version, nibbles: &[u8]| NodeKey::new(version, path(nibbles));
+        cache.insert([(&at(3, &[1]), &leaf(3))]);
+        cache.insert([(&at(2, &[1]), &leaf(2))]);
+        cache.insert([(&at(4, &[1, 0, 0]), &leaf(4))]);
+        assert_eq!(cache.get(&at(3, &[1])), Some(leaf(3)));
+        assert_eq!(cache.get(&at(2, &[1])), None);
+        assert_eq!(cache.get(&at(3, &[1, 0])), None);
+        assert_eq!(cache.get(&at(4, &[1, 0, 0])), None);
+        cache.insert([(&at(5, &[1]), &leaf(5))]);
+        assert_eq!(cache.get(&at(5, &[1])), Some(leaf(5)));
+        assert_eq!(cache.get(&at(3, &[1])), None);
     }
 }
