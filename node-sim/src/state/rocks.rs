@@ -242,7 +242,7 @@ impl TreeCache {
 
     /// `key`'s packed path when the cache covers it.
     fn slot(&self, key: &NodeKey) -> Option<u64> {
-        if key.nibble_path().num_nibbles() > self.depth {
+        if self.depth == 0 || key.nibble_path().num_nibbles() > self.depth {
             return None;
         }
         packed_path(key.nibble_path())
@@ -880,5 +880,10 @@ mod tests {
         cache.insert([(&at(5, &[1]), &leaf(5))]);
         assert_eq!(cache.get(&at(5, &[1])), Some(leaf(5)));
         assert_eq!(cache.get(&at(3, &[1])), None);
+        // Depth 0 holds nothing, the root included.
+        let none = TreeCache::new(0);
+        none.insert([(&at(1, &[]), &leaf(1))]);
+        assert_eq!(none.get(&at(1, &[])), None);
+        assert!(none.nodes.lock().expect("unpoisoned").is_empty());
     }
 }
