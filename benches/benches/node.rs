@@ -963,6 +963,9 @@ fn summary(results: &[SizeResult], inputs: &[([u8; 32], [u8; 64], [u8; 33])]) {
         "node-transfers summary ({BLOCK_TXS} token transfers per block, {VERIFY_THREADS} signature threads; medians)"
     );
     println!(
+        "(the first blocks after the genesis, before RocksDB's memtables fill; GASWORKS_NODE_BENCH_STEADY=50,8 measures hundreds of blocks)"
+    );
+    println!(
         "| accounts | state keys | genesis s | blocks timed | ms per block | transfers/s | best block ms | best transfers/s | pipelined ms per block | pipelined transfers/s | pipelined best transfers/s | CPU ms per block: plain / pipelined | 2-core bound transfers/s (pipelined CPU) | gas per transfer | data dir MB after setup -> end (blocks) | MB written per block |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
