@@ -15,6 +15,12 @@ use gasworks_node_sim::generate::GenConfig;
 
 use cmd::USAGE_OR_IO;
 
+/// mimalloc rather than glibc's malloc: the node frees and allocates tree
+/// nodes, receipts and write sets by the hundred thousand per block
+/// (docs/performance.md, "mimalloc"). It changes no result.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Deterministic, gas-metered WebAssembly VM for smart contracts.
 #[derive(Parser)]
 #[command(name = "gasworks", version, about)]

@@ -61,6 +61,10 @@
 //! group (default 6 s at 10^6 accounts, 4 below: about 50 blocks; more
 //! for RocksDB's steady state of flushes and compactions).
 
+/// The `gasworks` binary's allocator: this benchmark stands for its node.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::ops::Bound;
 use std::path::PathBuf;
