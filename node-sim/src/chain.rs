@@ -112,6 +112,7 @@ pub struct ExecutedBlock {
     /// ([`ExecOptions::profile`]).
     pub profiles: Vec<gasworks_vm::profile::Profile>,
     changes: Arc<crate::state::ChangeSet>,
+    preexisting: std::collections::BTreeSet<Vec<u8>>,
     runtime: Runtime,
 }
 
@@ -250,6 +251,7 @@ impl<S: StateStore> Chain<S> {
                         txs: Vec::new(),
                         records,
                         changes: Arc::new(changes),
+                        preexisting: Default::default(),
                         chain: Some(record),
                     },
                     prepared,
@@ -362,6 +364,7 @@ impl<S: StateStore> Chain<S> {
             runtime,
             reads,
             profiles,
+            preexisting,
         } = execute_checked_transactions(
             base,
             &runtime,
@@ -393,6 +396,7 @@ impl<S: StateStore> Chain<S> {
             reads,
             profiles,
             changes: Arc::new(changes),
+            preexisting,
             runtime,
         })
     }
@@ -443,6 +447,7 @@ impl<S: StateStore> Chain<S> {
             txs,
             records,
             changes,
+            preexisting,
             runtime,
             ..
         } = block;
@@ -453,6 +458,7 @@ impl<S: StateStore> Chain<S> {
             txs,
             records,
             changes,
+            preexisting,
             chain: None,
         };
         self.head = Head {

@@ -21,7 +21,7 @@
 //! transaction runs with `gas_limit` less its intrinsic gas, and the fee
 //! `gas_used * gas_price` is taken, whatever the outcome.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -134,6 +134,12 @@ pub struct Executed {
     /// Committed-state reads, when [`ExecOptions::record_reads`] asked:
     /// every key read and its committed value (`None`: absent).
     pub reads: ReadSet,
+    /// The changed keys (written with a value) that the committed state
+    /// held a value for when the block read them: a store keeps their key
+    /// preimages already and need not write them again
+    /// ([`crate::state::BlockCommit::preexisting`]). A key written without
+    /// being read is not here, whatever it held.
+    pub preexisting: BTreeSet<Vec<u8>>,
     /// When [`ExecOptions::profile`] asked, each transaction's gas
     /// profile, in order (empty for a rejected one): its total is the
     /// receipt's `gas_used`.
@@ -145,6 +151,9 @@ pub(crate) struct BlockState {
     base: Arc<dyn StateRead>,
     pending: RwLock<ChangeSet>,
     reads: Option<Mutex<ReadSet>>,
+    /// Keys the committed state held a value for when read: their key
+    /// preimages are already stored ([`Executed::preexisting`]).
+    present: Mutex<BTreeSet<Vec<u8>>>,
 }
 
 impl BlockState {
@@ -153,6 +162,7 @@ impl BlockState {
             base,
             pending: RwLock::new(ChangeSet::new()),
             reads: record_reads.then(|| Mutex::new(BTreeMap::new())),
+            present: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -176,6 +186,12 @@ impl BlockState {
         }
         let value = self.base.get(key)?;
         self.record(key, value.as_deref());
+        if value.is_some() {
+            self.present
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key.to_vec());
+        }
         Ok(value)
     }
 
@@ -212,13 +228,17 @@ impl BlockState {
             .map(|(k, v)| (k.clone(), v.clone()))
     }
 
-    fn into_parts(self) -> (ChangeSet, ReadSet) {
+    /// The block's changes, its recorded reads, and which changed keys the
+    /// committed state held a value for before the block.
+    fn into_parts(self) -> (ChangeSet, ReadSet, BTreeSet<Vec<u8>>) {
         let pending = self.pending.into_inner().unwrap_or_else(|p| p.into_inner());
         let reads = self
             .reads
             .map(|r| r.into_inner().unwrap_or_else(|p| p.into_inner()))
             .unwrap_or_default();
-        (pending, reads)
+        let mut present = self.present.into_inner().unwrap_or_else(|p| p.into_inner());
+        present.retain(|key| matches!(pending.get(key), Some(Some(_))));
+        (pending, reads, present)
     }
 }
 
@@ -782,10 +802,11 @@ pub fn execute_checked_transactions(
     let state = Arc::try_unwrap(state).map_err(|_| {
         ExecError::Backend("the block's state is still shared after execution".into())
     })?;
-    let (changes, reads) = state.into_parts();
+    let (changes, reads, preexisting) = state.into_parts();
     Ok(Executed {
         records,
         changes,
+        preexisting,
         gas_used,
         runtime,
         reads,
@@ -1128,7 +1149,7 @@ pub fn genesis_state(
     drop(cx);
     let state = Arc::try_unwrap(state)
         .map_err(|_| ExecError::Backend("genesis state still shared".into()))?;
-    let (changes, _) = state.into_parts();
+    let (changes, _, _) = state.into_parts();
     Ok((changes, runtime, records))
 }
 

@@ -17,7 +17,7 @@ pub mod keys;
 mod rocks;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -117,6 +117,11 @@ pub struct BlockCommit {
     /// The block's state changes (shared with the next block's execution
     /// while the commit is written, [`LayeredState`]).
     pub changes: Arc<ChangeSet>,
+    /// Changed keys that held a value before the block (execution read
+    /// them from the committed state): the store has their key preimages
+    /// already. Only an optimisation: a key missing here gets its preimage
+    /// written again, which changes nothing.
+    pub preexisting: BTreeSet<Vec<u8>>,
     /// For block 0 only: which chain this is.
     pub chain: Option<ChainRecord>,
 }

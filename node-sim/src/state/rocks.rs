@@ -710,14 +710,18 @@ impl StateStore for RocksStore {
         let mut batch = WriteBatch::default();
         let state = self.cf(STATE)?;
         let preimages = self.cf(PREIMAGES)?;
-        // Each written key's preimage too, new or not: writing only the
-        // new ones (a lookup per key first) was measured no cheaper at
-        // 10^6 accounts (docs/performance.md, 2026-12-07).
+        // Each written key's preimage too, unless execution read the key
+        // as present: then a block before this one stored it. (Looking
+        // each key up here instead was measured no cheaper than writing
+        // them all, docs/performance.md, 2026-12-07; execution's own reads
+        // cost nothing more.) Every key in the tree keeps its preimage.
         for (key, value) in block.changes.iter() {
             match value {
                 Some(value) => {
                     batch.put_cf(state, key, value);
-                    batch.put_cf(preimages, key_hash(key).0, key);
+                    if !block.preexisting.contains(key) {
+                        batch.put_cf(preimages, key_hash(key).0, key);
+                    }
                 }
                 None => batch.delete_cf(state, key),
             }
