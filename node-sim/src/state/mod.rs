@@ -14,6 +14,7 @@
 //! traits.
 
 pub mod keys;
+mod node_codec;
 mod rocks;
 mod tree;
 

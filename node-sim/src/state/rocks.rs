@@ -4,7 +4,7 @@
 //! | column family | key | value |
 //! |---|---|---|
 //! | `state` | state key ([`super::keys`]) | value: the flat latest state that execution reads |
-//! | `jmt_nodes` | version (8, BE), path length (1), packed nibbles ([`node_db_key`]) | borsh `Node` |
+//! | `jmt_nodes` | version (8, BE), path length (1), packed nibbles ([`node_db_key`]) | the node, [`super::node_codec`] |
 //! | `jmt_preimages` | key hash (32) | state key |
 //! | `jmt_stale` | stale-since version (8, BE) | borsh `Vec<NodeKey>`: the nodes that version replaced, to prune |
 //! | `headers` | height (8, BE) | borsh [`Header`] |
@@ -43,6 +43,7 @@ use rocksdb::{
     Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
 };
 
+use super::node_codec::{decode_node, encode_node};
 use super::tree::{StateProof, key_hash};
 use super::{
     BlockCommit, ChainRecord, ChangeSet, Head, StateRead, StateScan, StateStore, StoreError,
@@ -77,8 +78,9 @@ const LAYOUT_KEY: &[u8] = b"layout";
 /// otherwise look for tree nodes under keys they were never written to.
 ///
 /// 1: tree nodes keyed by borsh `NodeKey` (little-endian version; no
-/// record of the layout). 2: tree nodes keyed by [`node_db_key`].
-pub const LAYOUT_VERSION: u32 = 2;
+/// record of the layout). 2: tree nodes keyed by [`node_db_key`]. 3: tree
+/// nodes in [`super::node_codec`]'s encoding instead of borsh.
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// RocksDB tuning: a node's own choice, which must never change a root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -659,7 +661,8 @@ impl TreeReader for RocksStore {
         self.tree_cache.misses.fetch_add(1, Ordering::Relaxed);
         match self.get_cf(NODES, &node_db_key(node_key))? {
             Some(bytes) => {
-                let node: Node = decode(&bytes, "tree node")?;
+                let node =
+                    decode_node(&bytes).map_err(|error| StoreError::Corrupt(error.to_string()))?;
                 self.tree_cache.insert([(node_key, &node)]);
                 Ok(Some(node))
             }
@@ -728,7 +731,7 @@ impl StateStore for RocksStore {
         }
         let nodes = self.cf(NODES)?;
         for (node_key, node) in tree.node_batch.nodes() {
-            batch.put_cf(nodes, node_db_key(node_key), encode(node));
+            batch.put_cf(nodes, node_db_key(node_key), encode_node(node));
         }
         let stale = self.cf(STALE)?;
         let mut stale_lists: BTreeMap<Version, Vec<&NodeKey>> = BTreeMap::new();
