@@ -75,7 +75,8 @@ pub(crate) fn encode_node(node: &Node) -> Vec<u8> {
 /// [`NodeDecodeError`] for anything [`encode_node`] cannot have written:
 /// an unknown tag, a short or overlong record, a leaf bit without its
 /// child, an internal node without children or whose only child is a leaf
-/// (jmt never builds either), an overflowing number.
+/// (jmt never builds either), an internal child said to hold fewer than
+/// two leaves, an overflowing number.
 pub(crate) fn decode_node(bytes: &[u8]) -> Result<Node, NodeDecodeError> {
     let (&tag, rest) = bytes.split_first().ok_or(NodeDecodeError("empty"))?;
     match tag {
@@ -126,6 +127,12 @@ fn decode_internal(bytes: &[u8]) -> Result<Node, NodeDecodeError> {
             1
         } else {
             let count = reader.leb128()?;
+            if count < 2 {
+                // jmt keeps a one-leaf subtree as the leaf itself.
+                return Err(NodeDecodeError(
+                    "an internal child with fewer than 2 leaves",
+                ));
+            }
             borsh.push(BORSH_TYPE_INTERNAL);
             borsh.extend_from_slice(&count.to_le_bytes());
             count
@@ -310,5 +317,17 @@ mod tests {
         ] {
             assert!(decode_node(bytes).is_err(), "{bytes:?}");
         }
+        // Two internal children (no leaf bits), the second said to hold
+        // one leaf.
+        let mut one_leaf = vec![INTERNAL, 3, 0, 0, 0];
+        for count in [2u8, 1] {
+            one_leaf.extend_from_slice(&[9; 32]);
+            one_leaf.push(4); // version
+            one_leaf.push(count);
+        }
+        assert!(decode_node(&one_leaf).is_err());
+        let last = one_leaf.len() - 1;
+        one_leaf[last] = 2;
+        assert!(decode_node(&one_leaf).is_ok());
     }
 }
